@@ -1,0 +1,79 @@
+"""`compte users …` and `compte accounts …`."""
+
+from __future__ import annotations
+
+import click
+
+from idp.cli import AppContext, echo_json, pass_app
+
+
+@click.group()
+def users() -> None:
+    """Accounts (people)."""
+
+
+@users.command("add")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--given-name", required=True)
+@click.option("--family-name", required=True)
+@click.option("--confirmed", is_flag=True, help="Mark the e-mail as confirmed.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def add_user(
+    ctx: AppContext,
+    email: str,
+    password: str,
+    given_name: str,
+    family_name: str,
+    confirmed: bool,
+    as_json: bool,
+) -> None:
+    """Create an account (the password policy is not applied: operators' choice)."""
+    from idp.accounts.errors import AccountError
+    from idp.accounts.services import create_account
+    from idp.extensions import db
+
+    with ctx.app.app_context():
+        try:
+            account = create_account(
+                email=email,
+                password=password,
+                given_name=given_name,
+                family_name=family_name,
+                confirmed=confirmed,
+            )
+        except AccountError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        data = {
+            "id": account.id,
+            "sub": account.sub,
+            "email": account.email,
+            "confirmed": account.is_confirmed,
+        }
+    if as_json:
+        echo_json(data)
+    else:
+        click.echo(f"Account {data['email']} created (sub {data['sub']}).")
+
+
+@click.group()
+def accounts() -> None:
+    """Account maintenance."""
+
+
+@accounts.command("purge")
+@pass_app
+def purge(ctx: AppContext) -> None:
+    """Remove expired unconfirmed registrations and expired used-link markers."""
+    from idp.accounts import maintenance
+
+    with ctx.app.app_context():
+        maintenance.run()
+    click.echo("Purged.")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(users)
+    main.add_command(accounts)

@@ -1,0 +1,8 @@
+"""Placeholder."""
+
+from idp.accounts.views import bp
+
+
+@bp.get("/terms")
+def terms():
+    return "terms"

@@ -1,0 +1,32 @@
+"""The audit log: one row per security-relevant event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp.accounts.models import utcnow
+from idp.extensions import db
+
+__all__ = ["AuditEvent"]
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, nullable=False)
+    # Dotted event type, e.g. "account.registered", "login.failed", "admin.client.created".
+    type: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    # Kept when the account is deleted (SET NULL), so the trail survives.
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="SET NULL"), index=True
+    )
+    # The admin who acted, for admin actions.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    client_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)

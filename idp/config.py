@@ -1,0 +1,94 @@
+"""Settings, loaded in one place: defaults, preset, COMPTE_CONFIG file, COMPTE_* variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+PRESETS = ("cnfpt", "cpf", "demo")
+ENV_PREFIX = "COMPTE_"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed."""
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def _parse_env_value(raw: str) -> Any:
+    """Numbers and booleans as TOML reads them; anything else stays a string."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return the merged settings. `overrides` (tests) win over everything."""
+    environ = os.environ if environ is None else environ
+    settings = _read_toml(CONFIG_DIR / "defaults.toml")
+
+    env = {
+        key[len(ENV_PREFIX) :]: _parse_env_value(value)
+        for key, value in environ.items()
+        if key.startswith(ENV_PREFIX) and key != "COMPTE_CONFIG"
+    }
+    file_settings: dict[str, Any] = {}
+    if environ.get("COMPTE_CONFIG"):
+        file_settings = _read_toml(Path(environ["COMPTE_CONFIG"]))
+
+    preset = (overrides or {}).get("PRESET") or env.get("PRESET") or file_settings.get("PRESET")
+    preset = preset or settings["PRESET"]
+    if preset not in PRESETS:
+        raise ConfigError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+    settings.update(_read_toml(CONFIG_DIR / "presets" / f"{preset}.toml"))
+    settings.update(file_settings)
+    settings.update(env)
+    settings.update(overrides or {})
+    settings["PRESET"] = preset
+    settings["ISSUER"] = str(settings["ISSUER"]).rstrip("/")
+    return settings
+
+
+def finish_settings(settings: dict[str, Any], instance_path: Path) -> dict[str, Any]:
+    """Fill the values that depend on the instance folder and derive Flask's own keys."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not settings.get("SECRET_KEY"):
+        key_file = instance_path / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        settings["SECRET_KEY"] = key_file.read_text().strip()
+    if not settings.get("DATABASE_URL"):
+        settings["DATABASE_URL"] = f"sqlite:///{instance_path / 'compte.db'}"
+    if not settings.get("MAILSINK_DIR"):
+        settings["MAILSINK_DIR"] = str(instance_path / "mailsink")
+
+    secure = settings["ISSUER"].startswith("https://")
+    settings.setdefault("SQLALCHEMY_DATABASE_URI", settings["DATABASE_URL"])
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    settings.setdefault("SESSION_COOKIE_NAME", "compte_session")
+    settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    settings.setdefault("SESSION_COOKIE_SECURE", secure)
+    settings.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    settings.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    settings.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    settings.setdefault("PREFERRED_URL_SCHEME", "https" if secure else "http")
+    settings.setdefault("BABEL_DEFAULT_LOCALE", "fr")
+    settings.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    settings.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    settings.setdefault("RATELIMIT_STORAGE_URI", settings.get("REDIS_URL") or "memory://")
+    settings.setdefault("RATELIMIT_KEY_PREFIX", "compte")
+    return settings

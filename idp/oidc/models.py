@@ -1,0 +1,3 @@
+"""Tables of this area."""
+
+__all__: list[str] = []

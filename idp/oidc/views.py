@@ -1,0 +1,9 @@
+"""Routes of this area."""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("oidc", __name__)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,134 @@
+"""Fixtures built on the app factory. Every test using `app` runs on SQLite and, when
+COMPTE_TEST_DATABASE_URL is set, on PostgreSQL too (each in a schema of its own)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from idp import create_app
+from idp.extensions import db
+from idp.mail.sink import MailSink
+from tests.support.servers import free_port
+
+PG_URL = os.environ.get("COMPTE_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("COMPTE_TEST_REDIS_URL")
+IN_CI = os.environ.get("CI") == "true"
+BACKENDS = ["sqlite", "postgresql"]
+OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+
+def _missing(what: str, variable: str) -> None:
+    message = f"{what} tests need {variable} (set by .ci/run)"
+    if IN_CI:
+        pytest.fail(f"{message}: CI must run them")
+    pytest.skip(message)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[tuple[str, dict]]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'compte.db'}", {}
+        return
+    if not PG_URL:
+        _missing("PostgreSQL", "COMPTE_TEST_DATABASE_URL")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield (
+            PG_URL,
+            {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True},
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def smtp_sink(tmp_path: Path) -> Iterator[MailSink]:
+    """A real aiosmtpd server on a free port; messages land in a temporary folder."""
+    with MailSink(tmp_path / "mailsink", port=free_port()) as sink:
+        yield sink
+
+
+@pytest.fixture
+def app_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def settings(database_url, smtp_sink: MailSink, tmp_path: Path, app_port: int) -> dict:
+    """Test settings; a test module may override this fixture to change some."""
+    url, engine_options = database_url
+    return {
+        "PRESET": "cnfpt",
+        "ISSUER": f"http://127.0.0.1:{app_port}",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": url,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_sink.port,
+        "MAILSINK_DIR": str(smtp_sink.directory),
+        "MAIL_WORKER": False,
+        "BCRYPT_ROUNDS": 4,
+        "TESTING": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_KEY_PREFIX": f"t{uuid.uuid4().hex[:8]}",
+    }
+
+
+@pytest.fixture
+def app(settings: dict, tmp_path: Path):
+    """A Compte app on a fresh database with every table created."""
+    application = create_app(settings, instance_path=str(tmp_path / "instance"))
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def live_server(app, app_port: int) -> Iterator[str]:
+    """Compte served over real HTTP at its ISSUER."""
+    from tests.support.servers import serve_wsgi
+
+    with serve_wsgi(app, app_port) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not REDIS_URL:
+        _missing("Redis", "COMPTE_TEST_REDIS_URL")
+    return REDIS_URL
+
+
+@pytest.fixture
+def output_dir(request) -> Path:
+    """A folder for this test's artefacts (screenshots): test-output/<test name>/."""
+    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+    folder = OUTPUT_DIR / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
