@@ -1,12 +1,13 @@
 """Language choice: French first, English when the browser prefers it."""
 
-from flask import request
+from flask import request, session
 
 LANGUAGES = ("fr", "en")
 
 
 def select_locale() -> str:
-    requested = request.args.get("ui_locales") or request.cookies.get("compte_lang")
+    # ui_locales (OpenID Connect) is kept in the session by the authorization endpoint.
+    requested = request.args.get("ui_locales") or session.get("ui_locales")
     if requested:
         for tag in requested.split():
             short = tag.split("-")[0].lower()
