@@ -1,0 +1,67 @@
+"""Signed, expiring, single-use links sent by e-mail (confirmation, reset, secondary e-mail).
+
+itsdangerous signs and time-stamps the payload; single use is recorded in `used_link`
+by the token's SHA-256 (the token is a secret and is never stored)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
+
+from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
+from idp.accounts.models import UsedLink, utcnow
+from idp.extensions import db
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    # The purpose is the salt: a reset token can never pass as a confirmation token.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"compte.{purpose}")
+
+
+def make_token(purpose: str, data: dict[str, Any]) -> str:
+    return _serializer(purpose).dumps(data)
+
+
+def read_token(purpose: str, token: str, max_age: int) -> dict[str, Any]:
+    """Check signature and age; raises LinkExpired, LinkInvalid or LinkAlreadyUsed."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise LinkExpired("Ce lien a expiré.") from error
+    except BadSignature as error:
+        raise LinkInvalid("Ce lien n'est pas valide.") from error
+    if db.session.get(UsedLink, _digest(token)) is not None:
+        raise LinkAlreadyUsed("Ce lien a déjà été utilisé.")
+    return data
+
+
+def consume_token(purpose: str, token: str, max_age: int) -> None:
+    """Mark the token used (in the caller's transaction). A concurrent second use fails on
+    the primary key, so the link works exactly once."""
+    db.session.add(
+        UsedLink(
+            token_hash=_digest(token),
+            purpose=purpose,
+            expires_at=utcnow() + timedelta(seconds=max_age),
+        )
+    )
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise LinkAlreadyUsed("Ce lien a déjà été utilisé.") from error
+
+
+def purge_used(now=None) -> int:
+    """Forget markers of links that have expired anyway."""
+    result = db.session.execute(db.delete(UsedLink).where(UsedLink.expires_at < (now or utcnow())))
+    return result.rowcount or 0
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
