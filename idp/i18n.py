@@ -1,11 +1,13 @@
 """Language choice: French first, English when the browser prefers it."""
 
-from flask import request, session
+from flask import has_request_context, request, session
 
 LANGUAGES = ("fr", "en")
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI, workers: French, the default language
+        return "fr"
     # ui_locales (OpenID Connect) is kept in the session by the authorization endpoint.
     requested = request.args.get("ui_locales") or session.get("ui_locales")
     if requested:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -24,6 +25,17 @@ def init_app(app: Flask) -> None:
             "current_locale": str(get_locale() or "fr"),
         }
 
+    @app.before_request
+    def refuse_nul_bytes():
+        # No text field anywhere accepts NUL, and PostgreSQL refuses it in text columns:
+        # answer a clear 400 once here rather than a database error deep in a view.
+        for values in (request.args, request.form):  # form: empty unless a form was posted
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400, description=_("La demande contient un caractère interdit."))
+        if "\x00" in request.path:
+            abort(400, description=_("La demande contient un caractère interdit."))
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -38,12 +50,19 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if hasattr(error, "body") and hasattr(error, "get_headers"):
+            # Authlib's OAuth errors: keep the RFC 6750 JSON body and WWW-Authenticate.
+            return error.get_response()
         if request.accept_mimetypes.best == "application/json" or request.path.startswith(
             ("/oauth", "/api", "/userinfo", "/launcher/api")
         ):

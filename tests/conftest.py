@@ -16,6 +16,8 @@ from idp.extensions import db
 from idp.mail.sink import MailSink
 from tests.support.servers import free_port
 
+pytest_plugins = ["tests.support.captcha", "tests.support.browser"]
+
 PG_URL = os.environ.get("COMPTE_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("COMPTE_TEST_REDIS_URL")
 IN_CI = os.environ.get("CI") == "true"
@@ -85,6 +87,8 @@ def settings(database_url, smtp_sink: MailSink, tmp_path: Path, app_port: int) -
         "MAIL_PORT": smtp_sink.port,
         "MAILSINK_DIR": str(smtp_sink.directory),
         "MAIL_WORKER": False,
+        # Flask-Mail suppresses sending when TESTING; our tests read real SMTP from the sink.
+        "MAIL_SUPPRESS_SEND": False,
         "BCRYPT_ROUNDS": 4,
         "TESTING": True,
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -45,6 +45,10 @@ def add_user(
             )
         except AccountError as error:
             raise click.ClickException(str(error)) from error
+        db.session.flush()
+        from idp.audit import record
+
+        record("account.created", account=account, via="cli", confirmed=confirmed)
         db.session.commit()
         data = {
             "id": account.id,

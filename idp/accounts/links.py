@@ -40,6 +40,15 @@ def read_token(purpose: str, token: str, max_age: int) -> dict[str, Any]:
     return data
 
 
+def peek_token(purpose: str, token: str) -> dict[str, Any] | None:
+    """The payload of a genuine token whatever its age or use (to explain an expired or
+    used link); None when the signature is wrong."""
+    try:
+        return _serializer(purpose).loads(token)
+    except BadSignature:
+        return None
+
+
 def consume_token(purpose: str, token: str, max_age: int) -> None:
     """Mark the token used (in the caller's transaction). A concurrent second use fails on
     the primary key, so the link works exactly once."""

@@ -11,7 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.extensions import db
 
-__all__ = ["Account", "PasswordHistory", "TermsAcceptance", "UsedLink", "utcnow"]
+__all__ = [
+    "Account",
+    "PasswordHistory",
+    "RegistrationDraft",
+    "TermsAcceptance",
+    "UsedLink",
+    "utcnow",
+]
 
 
 def utcnow() -> datetime:
@@ -124,4 +131,17 @@ class UsedLink(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     used_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
+
+
+class RegistrationDraft(db.Model):
+    """What the registration wizard has gathered so far (names, e-mail, NIR; never the
+    password), kept on the server: the browser's session only holds the draft's key."""
+
+    __tablename__ = "registration_draft"
+
+    # sha256 of the random key held in the session (the key is a bearer secret).
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict] = mapped_column(db.JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(nullable=False, index=True)

@@ -1,3 +1,349 @@
-"""Tables of this area."""
+"""Tables of the OpenID Provider: clients, codes, tokens, consents, keys, browser sessions.
 
-__all__: list[str] = []
+Secrets (client secrets, codes, access and refresh tokens) are stored as SHA-256 hex
+digests in indexed columns: one indexed lookup finds them, a database leak reveals none.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from authlib.oauth2.rfc6749 import ClientMixin, list_to_scope, scope_to_list
+from authlib.oauth2.rfc6749.models import AuthorizationCodeMixin, TokenMixin
+from authlib.oidc.core import AuthorizationCodeMixin as OIDCCodeMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from idp.accounts.models import Account, utcnow
+from idp.extensions import db
+
+__all__ = [
+    "BrowserSession",
+    "Client",
+    "Consent",
+    "AuthorizationCode",
+    "SessionClient",
+    "SigningKey",
+    "Token",
+    "UsedJti",
+]
+
+
+class Client(ClientMixin, db.Model):
+    """A relying party (or a service client using client_credentials)."""
+
+    __tablename__ = "oauth_client"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # SHA-256 hex of the secret; None for public (auth method "none") and private_key_jwt.
+    client_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    redirect_uris: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    post_logout_redirect_uris: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(String(500))
+    frontchannel_logout_uri: Mapped[str | None] = mapped_column(String(500))
+    token_endpoint_auth_method: Mapped[str] = mapped_column(
+        String(32), default="client_secret_basic", nullable=False
+    )
+    grant_types: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    response_types: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    # Scopes this client may ask for, space separated.
+    scope: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    first_party: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    id_token_signed_response_alg: Mapped[str] = mapped_column(
+        String(8), default="RS256", nullable=False
+    )
+    subject_type: Mapped[str] = mapped_column(String(16), default="public", nullable=False)
+    access_token_format: Mapped[str] = mapped_column(String(8), default="opaque", nullable=False)
+    jwks: Mapped[dict | None] = mapped_column(JSON)
+    jwks_uri: Mapped[str | None] = mapped_column(String(500))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
+    # RFC 7592 (client configuration endpoint): SHA-256 hex of the registration access token.
+    registration_access_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # RFC 7591 descriptive metadata.
+    client_uri: Mapped[str | None] = mapped_column(String(500))
+    logo_uri: Mapped[str | None] = mapped_column(String(500))
+    contacts: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    software_id: Mapped[str | None] = mapped_column(String(100))
+    software_version: Mapped[str | None] = mapped_column(String(50))
+
+    # --- Authlib ClientMixin -------------------------------------------------
+    def get_client_id(self) -> str:
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        return self.redirect_uris[0] if self.redirect_uris else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        if not scope:
+            return ""
+        allowed = set(scope_to_list(self.scope))
+        return list_to_scope([s for s in scope_to_list(scope) if s in allowed])
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        # Exact string comparison, as OpenID Connect requires.
+        return redirect_uri in (self.redirect_uris or [])
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        from idp.oidc.clients import check_secret
+
+        return check_secret(self, client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        # The same method is required at every endpoint the client authenticates to.
+        return self.token_endpoint_auth_method == method
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type in (self.response_types or [])
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type in (self.grant_types or [])
+
+    # --- Convenience ---------------------------------------------------------
+    @property
+    def is_public(self) -> bool:
+        return self.token_endpoint_auth_method == "none"  # noqa: S105
+
+    @property
+    def client_name(self) -> str:
+        return self.name
+
+    @property
+    def client_metadata(self) -> dict:
+        """RFC 7591 metadata of the client (no secret)."""
+        data = {
+            "client_name": self.name,
+            "redirect_uris": list(self.redirect_uris or []),
+            "post_logout_redirect_uris": list(self.post_logout_redirect_uris or []),
+            "token_endpoint_auth_method": self.token_endpoint_auth_method,
+            "grant_types": list(self.grant_types or []),
+            "response_types": list(self.response_types or []),
+            "scope": self.scope,
+            "id_token_signed_response_alg": self.id_token_signed_response_alg,
+            "subject_type": self.subject_type,
+            "backchannel_logout_uri": self.backchannel_logout_uri,
+            "backchannel_logout_session_required": bool(self.backchannel_logout_uri),
+            "frontchannel_logout_uri": self.frontchannel_logout_uri,
+            "frontchannel_logout_session_required": bool(self.frontchannel_logout_uri),
+            "jwks_uri": self.jwks_uri,
+            "jwks": self.jwks,
+            "client_uri": self.client_uri,
+            "logo_uri": self.logo_uri,
+            "contacts": list(self.contacts or []),
+            "software_id": self.software_id,
+            "software_version": self.software_version,
+        }
+        return {key: value for key, value in data.items() if value not in (None, [], "")}
+
+
+class AuthorizationCode(OIDCCodeMixin, AuthorizationCodeMixin, db.Model):
+    """An authorization code: single use, short-lived, stored hashed."""
+
+    __tablename__ = "oauth_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_client.client_id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    redirect_uri: Mapped[str] = mapped_column(String(500), default="", nullable=False)
+    response_type: Mapped[str] = mapped_column(String(32), default="code", nullable=False)
+    scope: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    nonce: Mapped[str | None] = mapped_column(String(255))
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(8))
+    auth_time: Mapped[int] = mapped_column(Integer, nullable=False)
+    acr: Mapped[str | None] = mapped_column(String(100))
+    amr: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    sid: Mapped[str | None] = mapped_column(String(64))
+    # The "claims" request parameter, if any (OpenID Connect Core 5.5).
+    claims: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    expires_at: Mapped[int] = mapped_column(Integer, nullable=False)
+    used_at: Mapped[datetime | None]
+
+    account: Mapped[Account] = relationship(lazy="joined")
+
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return self.auth_time
+
+    def get_acr(self) -> str | None:
+        return self.acr
+
+    def get_amr(self) -> list[str] | None:
+        return list(self.amr or []) or None
+
+    def is_expired(self) -> bool:
+        return self.expires_at < time.time()
+
+
+class Token(TokenMixin, db.Model):
+    """An access token and (optionally) its refresh token, stored hashed."""
+
+    __tablename__ = "oauth_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_client.client_id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    # None for client_credentials tokens.
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    token_type: Mapped[str] = mapped_column(String(16), default="Bearer", nullable=False)
+    access_token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Every token obtained by rotating refresh tokens from one authorization shares a family.
+    family_id: Mapped[str] = mapped_column(String(36), index=True, nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_token.id", ondelete="SET NULL"))
+    scope: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    issued_at: Mapped[int] = mapped_column(Integer, nullable=False)
+    expires_in: Mapped[int] = mapped_column(Integer, nullable=False)
+    refresh_expires_at: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None]
+    # Set when the refresh token was exchanged for a new pair (rotation).
+    rotated_at: Mapped[datetime | None]
+    # The authorization code the family came from (a replayed code revokes it).
+    code_id: Mapped[int | None] = mapped_column(index=True)
+    # What the original authentication was, kept for refreshed ID tokens and logout.
+    sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    auth_time: Mapped[int | None] = mapped_column(Integer)
+
+    # Joined so that the single lookup of a token brings its client and account.
+    client: Mapped[Client] = relationship(lazy="joined")
+    account: Mapped[Account | None] = relationship(lazy="joined")
+
+    # --- Authlib TokenMixin --------------------------------------------------
+    def check_client(self, client: Client) -> bool:
+        return self.client_id == client.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return self.expires_in
+
+    def get_expires_at(self) -> int:
+        return self.issued_at + self.expires_in
+
+    def is_expired(self) -> bool:
+        return self.get_expires_at() < time.time()
+
+    def is_refresh_token_expired(self) -> bool:
+        return self.refresh_expires_at is not None and self.refresh_expires_at < time.time()
+
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def get_user(self) -> Account | None:
+        return self.account
+
+    def get_client(self) -> Client:
+        return self.client
+
+    # Authlib's introspection / resource protector helpers.
+    @property
+    def user(self) -> Account | None:
+        return self.account
+
+
+class Consent(db.Model):
+    """What a person allowed a client to receive (the union of granted scopes)."""
+
+    __tablename__ = "oauth_consent"
+    __table_args__ = (UniqueConstraint("account_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_client.client_id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    scopes: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None]
+
+    client: Mapped[Client] = relationship(lazy="joined")
+
+
+class SigningKey(db.Model):
+    """A private signing key (JWK). The newest active one signs; retired ones stay in JWKS
+    until `not_after`, when every token they signed has expired."""
+
+    __tablename__ = "oauth_signing_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    alg: Mapped[str] = mapped_column(String(8), nullable=False)
+    private_jwk: Mapped[dict] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    retired_at: Mapped[datetime | None]
+    # Published in JWKS until then (None while active).
+    not_after: Mapped[datetime | None]
+
+
+class BrowserSession(db.Model):
+    """One Compte login in one browser: the `sid` of OpenID Connect session management."""
+
+    __tablename__ = "oauth_browser_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    ended_at: Mapped[datetime | None]
+
+
+class SessionClient(db.Model):
+    """A client that received a code during a browser session (to be told of logout)."""
+
+    __tablename__ = "oauth_session_client"
+    __table_args__ = (UniqueConstraint("sid", "client_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    client_id: Mapped[str] = mapped_column(
+        ForeignKey("oauth_client.client_id", ondelete="CASCADE"), nullable=False
+    )
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+    client: Mapped[Client] = relationship(lazy="joined")
+
+
+class UsedJti(db.Model):
+    """A private_key_jwt assertion already used (replay protection), kept until expiry."""
+
+    __tablename__ = "oauth_used_jti"
+    __table_args__ = (UniqueConstraint("client_id", "jti"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    jti: Mapped[str] = mapped_column(String(255), nullable=False)
+    expires_at: Mapped[int] = mapped_column(Integer, index=True, nullable=False)

@@ -1,9 +1,284 @@
-"""Routes of this area."""
+"""Routes of the OpenID Provider: thin views over the Authlib server built per app."""
 
-from flask import Blueprint, Flask
+from __future__ import annotations
+
+import hashlib
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from idp.extensions import csrf, db
+from idp.oidc import consent as consents
+from idp.oidc import discovery, sessions
+from idp.oidc.claims import describe_scopes, subject_for
+from idp.oidc.forms import ConsentForm
+from idp.oidc.keys import keyring
+from idp.oidc.server import build, oauth
 
 bp = Blueprint("oidc", __name__)
+SUPPORTED_LOCALES = ("fr", "en")
+RESPONSE_MODES = ("query", "form_post")
+
+# Plain-words explanations of the errors a person may meet on the authorization page.
+ERROR_TEXTS = {
+    "invalid_client": "Cette application n’est pas (ou plus) enregistrée auprès de nous.",
+    "invalid_request": "La demande de connexion envoyée par l’application est incorrecte.",
+    "unauthorized_client": "Cette application n’est pas autorisée à faire cette demande.",
+    "unsupported_response_type": "Cette application demande un type de réponse non pris en charge.",
+}
+
+
+# --- Discovery and keys ------------------------------------------------------------
+
+
+def _prepared_response(body: bytes, etag: str, max_age: int) -> Response:
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/.well-known/openid-configuration")
+def openid_configuration():
+    prepared = current_app.extensions["compte.discovery"]
+    return _prepared_response(prepared.body, prepared.etag, 3600)
+
+
+@bp.get("/oauth/jwks")
+def jwks():
+    ring = keyring()
+    return _prepared_response(ring.jwks_bytes, ring.etag, 300)
+
+
+# --- Authorization endpoint -------------------------------------------------------
+
+
+def remember_ui_locales() -> None:
+    for tag in (request.values.get("ui_locales") or "").split():
+        short = tag.split("-")[0].lower()
+        if short in SUPPORTED_LOCALES:
+            session["ui_locales"] = short
+            return
+
+
+def _request_key() -> str:
+    """Identifies this authorization request (its query string) in the session."""
+    return hashlib.sha256(request.query_string).hexdigest()[:16]
+
+
+def _max_age(redirect_uri: str) -> int | None:
+    value = request.values.get("max_age")
+    if value is None or value == "":
+        return None
+    try:
+        return max(0, int(value))
+    except ValueError:
+        raise InvalidRequestError("Invalid 'max_age'.", redirect_uri=redirect_uri) from None
+
+
+def _needs_login(prompts: set[str], max_age: int | None, wrong_person: bool) -> bool:
+    """prompt=login, max_age and an id_token_hint naming someone else demand a login more
+    recent than this request (once done, the request goes on: no loop)."""
+    auth_time = int(session.get("auth_time") or 0)
+    asked_at = (session.get("oidc_reauth") or {}).get(_request_key())
+    if asked_at and auth_time >= asked_at:
+        return False  # the person just logged in for this very request
+    if "login" in prompts or wrong_person:
+        return True
+    return max_age is not None and time.time() - auth_time > max_age
+
+
+def _redirect_to_login(reauth: bool) -> Response:
+    pending = dict(session.get("oidc_reauth") or {})
+    pending[_request_key()] = int(time.time())
+    session["oidc_reauth"] = dict(list(pending.items())[-5:])
+    params = {"next": request.full_path}
+    if request.values.get("login_hint"):
+        params["identifier"] = request.values["login_hint"]
+    if reauth:
+        params["reauth"] = "1"
+    return redirect(url_for("accounts.login", **params))
+
+
+def _hint_subject(redirect_uri: str) -> str | None:
+    """The `sub` of a valid id_token_hint (ours, expiry ignored), or raises."""
+    hint = request.values.get("id_token_hint")
+    if not hint:
+        return None
+    try:
+        token = jwt.decode(hint, keyring().public, algorithms=["RS256", "ES256"])
+    except (JoseError, ValueError):
+        raise InvalidRequestError("Invalid 'id_token_hint'.", redirect_uri=redirect_uri) from None
+    if token.claims.get("iss") != current_app.config["ISSUER"]:
+        raise InvalidRequestError("Invalid 'id_token_hint'.", redirect_uri=redirect_uri)
+    return token.claims.get("sub")
+
+
+def _form_post(redirect_uri: str, location: str) -> Response:
+    """Turn a redirect into an auto-submitted form (response_mode=form_post)."""
+    own = set(parse_qsl(urlsplit(redirect_uri).query))
+    params = [item for item in parse_qsl(urlsplit(location).query) if item not in own]
+    response = Response(render_template("oidc/form_post.html", action=redirect_uri, params=params))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _respond(response: Response, redirect_uri: str | None) -> Response:
+    mode = request.values.get("response_mode") or "query"
+    location = response.headers.get("Location")
+    if mode == "form_post" and redirect_uri and location and response.status_code == 302:
+        return _form_post(redirect_uri, location)
+    return response
+
+
+def _error(error: OAuth2Error) -> Response:
+    """To the redirect URI only when it was validated for the client; else a clear page."""
+    if error.redirect_uri:
+        if error.state is None:
+            error.state = request.values.get("state")
+        response = oauth().server.handle_error_response(None, error)
+        return _respond(response, error.redirect_uri)
+    current_app.logger.info("authorization refused: %s %s", error.error, error.description)
+    text = ERROR_TEXTS.get(error.error, ERROR_TEXTS["invalid_request"])
+    page = render_template(
+        "oidc/error.html", error=error.error, description=error.description, text=_(text)
+    )
+    return Response(page, status=400)
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+def authorize():
+    remember_ui_locales()
+    server = oauth().server
+    account = current_user._get_current_object() if current_user.is_authenticated else None
+    try:
+        if "openid" in (request.values.get("scope") or "").split() and not request.values.get(
+            "redirect_uri"
+        ):
+            # OpenID Connect Core 3.1.2.1: REQUIRED (Authlib would use a default one).
+            raise InvalidRequestError("Missing 'redirect_uri' in request.")
+        grant = server.get_consent_grant(end_user=account)
+        redirect_uri = grant.redirect_uri
+        mode = request.values.get("response_mode")
+        if mode and mode not in RESPONSE_MODES:
+            raise InvalidRequestError("Unsupported 'response_mode'.", redirect_uri=redirect_uri)
+        prompts = set((request.values.get("prompt") or "").split())
+        max_age = _max_age(redirect_uri)
+        hinted_sub = _hint_subject(redirect_uri)
+        wrong_person = bool(
+            hinted_sub and account and hinted_sub != subject_for(account, grant.client)
+        )
+        if account is None or _needs_login(prompts, max_age, wrong_person):
+            if "none" in prompts:
+                raise LoginRequiredError(redirect_uri=redirect_uri)
+            return _redirect_to_login(reauth=account is not None)
+    except OAuth2Error as error:
+        return _error(error)
+
+    client = grant.client
+    scope = grant.request.scope or ""
+    form = ConsentForm()
+    decided = request.method == "POST" and form.validate_on_submit()
+    if not decided and (consents.needs_consent(account, client, scope) or "consent" in prompts):
+        if "none" in prompts:
+            return _error(ConsentRequiredError(redirect_uri=redirect_uri))
+        return _consent_page(form, client, scope)
+    if decided and form.refuse.data:
+        response = server.create_authorization_response(grant=grant, grant_user=None)
+        return _respond(response, redirect_uri)
+    if decided:
+        consents.grant_consent(account, client, scope)
+        db.session.commit()
+    pending = dict(session.get("oidc_reauth") or {})
+    if pending.pop(_request_key(), None) is not None:
+        session["oidc_reauth"] = pending
+    response = server.create_authorization_response(grant=grant, grant_user=account)
+    return _respond(response, redirect_uri)
+
+
+def _consent_page(form: ConsentForm, client, scope: str) -> Response:
+    description = ""
+    try:
+        from idp.launcher.services import entry_for_client
+
+        entry = entry_for_client(client.client_id)
+        description = entry.description if entry else ""
+    except ImportError:  # pragma: no cover - launcher area absent
+        pass
+    page = render_template(
+        "oidc/consent.html",
+        form=form,
+        client=client,
+        description=description,
+        items=describe_scopes(scope),
+        action=request.full_path,
+    )
+    response = Response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Token, userinfo, revocation, introspection ----------------------------------
+
+
+@bp.post("/oauth/token")
+@csrf.exempt
+def token():
+    response = oauth().server.create_token_response()
+    if response.status_code == 200:
+        db.session.commit()  # one commit: code use, rotation, new token, audit
+    else:
+        db.session.rollback()
+    return response
+
+
+@bp.route("/oauth/userinfo", methods=["GET", "POST"])
+@csrf.exempt
+def userinfo():
+    return oauth().server.create_endpoint_response("userinfo")
+
+
+@bp.post("/oauth/revoke")
+@csrf.exempt
+def revoke():
+    return oauth().server.create_endpoint_response("revocation")
+
+
+@bp.post("/oauth/introspect")
+@csrf.exempt
+def introspect():
+    return oauth().server.create_endpoint_response("introspection")
 
 
 def init_app(app: Flask) -> None:
+    from idp.oidc import prepared, session_views  # noqa: F401  (session_views adds routes to bp)
+
+    build(app)
+    app.extensions["compte.discovery"] = discovery.prepare(app)
+    prepared.install(app)
+    sessions.connect_signals(app)
+    app.jinja_env.globals["oidc_connected_apps"] = session_views.connected_apps
+    app.jinja_env.globals["oidc_describe_scopes"] = describe_scopes
     app.register_blueprint(bp)

@@ -1,26 +1,145 @@
-"""Login and logout (placeholder until the login work lands)."""
+"""Login and logout."""
 
-from flask import redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from __future__ import annotations
 
-from idp.accounts.passwords import verify_password
-from idp.accounts.services import find_by_email
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from idp.accounts import login as auth
+from idp.accounts.forms.login import LoginForm
+from idp.accounts.redirects import safe_next
+from idp.accounts.throttle import LoginThrottle
 from idp.accounts.views import bp
+from idp.extensions import limiter
+
+
+def _login_rate_limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT", "30 per minute")
+
+
+def _landing(next_url: str | None) -> Response:
+    # "Mes services", never a page nudging a password change (seed 000).
+    return redirect(safe_next(next_url) or url_for("launcher.services"))
+
+
+def _wait_message(seconds: int) -> str:
+    return ngettext(
+        "Merci de patienter %(num)s seconde avant de réessayer.",
+        "Merci de patienter %(num)s secondes avant de réessayer.",
+        max(seconds, 1),
+    )
+
+
+def _render(form: LoginForm, error: str | None = None, notice: str | None = None, status=200):
+    form.password.data = ""
+    form.prepare_captcha()
+    return (
+        render_template(
+            "accounts/login.html",
+            form=form,
+            error=error,
+            notice=notice,
+            next_url=safe_next(request.args.get("next")),
+            reauth=request.args.get("reauth") == "1",
+        ),
+        status,
+    )
+
+
+def _resend_confirmation(account) -> str:
+    """The password matched an unconfirmed account: send the link again, say so."""
+    from idp.accounts import registration
+
+    if registration.is_expired(account):
+        registration.resend(account.email)  # removes the expired registration
+        return _(
+            "Votre inscription n'a pas été confirmée à temps et a été annulée. "
+            "Vous pouvez créer votre compte à nouveau."
+        )
+    registration.resend(account.email)
+    return _(
+        "Votre adresse %(email)s n'est pas encore confirmée. Nous venons de vous renvoyer le "
+        "lien de confirmation : il peut mettre quelques minutes à arriver. Pensez à regarder "
+        "dans les courriers indésirables.",
+        email=account.email,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
-    error = None
-    if request.method == "POST":
-        account = find_by_email(request.form.get("identifier", ""))
-        if account and verify_password(request.form.get("password", ""), account.password_hash):
-            login_user(account)
-            return redirect(request.args.get("next") or url_for("launcher.services"))
-        error = "Identifiant ou mot de passe incorrect."
-    return render_template("accounts/login.html", error=error)
+    next_url = request.args.get("next")
+    reauth = request.args.get("reauth") == "1"
+    if current_user.is_authenticated and not reauth and request.method == "GET":
+        return _landing(next_url)
+
+    form = LoginForm()
+    if request.method == "GET":
+        form.identifier.data = request.args.get("identifier", "")[:254]
+        if reauth and current_user.is_authenticated:
+            form.identifier.data = current_user.email
+        form.captcha_enabled = LoginThrottle(None, "", request.remote_addr).state().captcha_required
+        return _render(form)
+
+    identifier = (form.identifier.data or "").strip()
+    account = auth.find_account(identifier)
+    state = LoginThrottle(account, identifier, request.remote_addr).state()
+    form.captcha_enabled = state.captcha_required
+    if state.wait:
+        return _render(form, error=_wait_message(state.wait), status=429)
+    if form.captcha_renew_requested() or not form.validate():
+        return _render(form)
+
+    result = auth.attempt(
+        account,
+        identifier,
+        form.password.data or "",
+        request.remote_addr,
+        captcha_passed=form.captcha_enabled,
+    )
+    if result.outcome is auth.Outcome.OK:
+        auth.open_session(result.account)
+        return _landing(next_url)
+    if result.outcome is auth.Outcome.WAIT:
+        return _render(form, error=_wait_message(result.wait), status=429)
+    if result.outcome is auth.Outcome.CAPTCHA:
+        form.captcha_enabled = True
+        return _render(form, error=_("Par sécurité, recopiez les caractères ci-dessous."))
+    if result.outcome is auth.Outcome.LOCKED:
+        return _render(form, error=_locked_message())
+    if result.outcome is auth.Outcome.NOT_CONFIRMED:
+        return _render(form, notice=_resend_confirmation(result.account))
+    # Same answer for an unknown account and a wrong password.
+    form.captcha_enabled = (
+        LoginThrottle(account, identifier, request.remote_addr).state().captcha_required
+    )
+    return _render(form, error=_("Identifiant ou mot de passe incorrect."))
+
+
+def _locked_message() -> str:
+    phone = current_app.config.get("SUPPORT_PHONE")
+    message = _("Votre compte est bloqué.")
+    if phone:
+        return (
+            message
+            + " "
+            + _(
+                "Pour le débloquer, contactez le support au %(phone)s (%(hours)s).",
+                phone=phone,
+                hours=current_app.config.get("SUPPORT_HOURS", ""),
+            )
+        )
+    email = current_app.config.get("SUPPORT_EMAIL")
+    if email:
+        return message + " " + _("Pour le débloquer, écrivez au support : %(email)s.", email=email)
+    return message + " " + _("Pour le débloquer, contactez le support.")
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    return redirect(url_for("accounts.login"))
+    from idp.oidc.sessions import finish_logout
+
+    return finish_logout()

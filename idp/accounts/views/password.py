@@ -1,1 +1,159 @@
-"""Placeholder."""
+"""Password change (logged in), forgotten password and reset by link."""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from idp.accounts import policy
+from idp.accounts import profile as service
+from idp.accounts.errors import (
+    InvalidCredentials,
+    LinkAlreadyUsed,
+    LinkExpired,
+    LinkInvalid,
+    PasswordRejected,
+    PasswordReused,
+)
+from idp.accounts.forms.login import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
+from idp.accounts.views import bp
+from idp.extensions import limiter
+
+
+def _reused_message() -> str:
+    return _(
+        "Vous avez déjà utilisé ce mot de passe pour ce compte : choisissez-en un nouveau, "
+        "jamais utilisé."
+    )
+
+
+def _rules(account, password: str | None = None) -> list[dict]:
+    """The policy as a checklist (server-side; the JavaScript ticks it live). After a
+    submit, each rule is marked met ("ok") or not ("ko")."""
+    results = policy.statuses(
+        password or "",
+        policy=current_app.config["PASSWORD_POLICY"],
+        given_name=account.given_name or "",
+        family_name=account.family_name or "",
+        birth_name=account.birth_name or "",
+    )
+    return [
+        {
+            "key": rule.key,
+            "param": rule.param,
+            "message": _(rule.message),
+            "state": ("ok" if met else "ko") if password else None,
+        }
+        for rule, met in results
+    ]
+
+
+def _password_errors(form, error: Exception) -> None:
+    if isinstance(error, PasswordRejected):
+        form.new_password.errors = list(error.messages)
+    elif isinstance(error, PasswordReused):
+        form.new_password.errors = [_reused_message()]
+
+
+def _reset_rate_limit() -> str:
+    return current_app.config.get("RESET_RATE_LIMIT", "10 per hour")
+
+
+def _change_rate_limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT", "30 per minute")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_change_rate_limit, methods=["POST"])
+def password_change():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            message = service.change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
+            )
+        except InvalidCredentials as error:
+            form.current_password.errors = [str(error)]
+        except (PasswordRejected, PasswordReused) as error:
+            _password_errors(form, error)
+        else:
+            # The epoch changed: every other session is over; this one goes on.
+            auth_time, amr = session.get("auth_time"), session.get("amr")
+            login_user(current_user._get_current_object(), fresh=True)
+            session["auth_time"] = auth_time or int(time.time())
+            session["amr"] = amr or ["pwd"]
+            flash(
+                _("Votre mot de passe a été changé. Vos autres sessions ont été fermées."),
+                "success",
+            )
+            if message.sent_at is None:
+                flash(
+                    _("Le courriel de confirmation peut mettre quelques minutes à arriver."),
+                    "warning",
+                )
+            return redirect(url_for("accounts.profile"))
+    account = current_user._get_current_object()
+    return render_template(
+        "accounts/password_change.html",
+        form=form,
+        account=account,
+        rules=_rules(account, form.new_password.data),
+    )
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_rate_limit, methods=["POST"])
+def password_forgot():
+    form = ForgotPasswordForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"][:254]
+    if form.validate_on_submit():
+        service.request_reset(form.email.data)
+        # The same answer whether an account exists or not (no enumeration).
+        return render_template("accounts/password_forgot_sent.html", email=form.email.data)
+    return render_template("accounts/password_forgot.html", form=form)
+
+
+def _link_problem(error: Exception):
+    expired = isinstance(error, LinkExpired)
+    used = isinstance(error, LinkAlreadyUsed)
+    return (
+        render_template("accounts/password_link_problem.html", expired=expired, used=used),
+        410 if (expired or used) else 400,
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_rate_limit, methods=["POST"])
+def password_reset(token: str):
+    try:
+        account = service.account_for_reset(token)
+    except (LinkExpired, LinkInvalid, LinkAlreadyUsed) as error:
+        return _link_problem(error)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            account = service.reset_password(token, form.new_password.data)
+        except (LinkExpired, LinkInvalid, LinkAlreadyUsed) as error:
+            return _link_problem(error)
+        except (PasswordRejected, PasswordReused) as error:
+            _password_errors(form, error)
+        else:
+            flash(
+                _("Votre mot de passe a été changé. Vous pouvez maintenant vous connecter."),
+                "success",
+            )
+            return redirect(url_for("accounts.login", identifier=account.email))
+    return render_template(
+        "accounts/password_reset.html",
+        form=form,
+        account=account,
+        rules=_rules(account, form.new_password.data),
+        email=account.email,
+    )

@@ -1,0 +1,27 @@
+"""E-communautés: thematic communities (seed 000), a relying party of Compte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from clients.common import Service, create_rp_app
+from clients.ecommunautes.models import TABLES, ensure_demo_data
+from clients.ecommunautes.views import bp
+
+SERVICE = Service(
+    name="ecommunautes",
+    title="E-communautés",
+    blueprint=bp,
+    home_endpoint="ecommunautes.communities",
+    tables=TABLES,
+    on_login=ensure_demo_data,
+    template_folder=str(Path(__file__).parent / "templates"),
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The E-communautés app (settings: see clients.common.create_rp_app)."""
+    return create_rp_app(SERVICE, config)

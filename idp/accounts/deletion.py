@@ -1,0 +1,120 @@
+"""Account removal: tell the relying parties, then delete what Compte holds on the person.
+
+Deletion walks the schema: every row that points at the account (directly or through
+another row that does) is deleted, or its link set to NULL where the foreign key says
+ON DELETE SET NULL (the audit trail survives, anonymous). It is done here rather than left
+to the database because SQLite does not enforce foreign keys unless asked to.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+from idp import audit
+from idp.accounts.models import Account
+from idp.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def end_sessions(account: Account) -> int:
+    """End every session of `account`: at Compte (new session epoch), its OAuth tokens
+    (revoked) and at the relying parties (back-channel logout of each open browser
+    session). Commits. Returns how many relying parties were told."""
+    from idp.accounts.models import utcnow
+    from idp.oidc import logout, sessions
+    from idp.oidc.models import BrowserSession, Token
+
+    now = utcnow()
+    account.session_epoch = (account.session_epoch or 0) + 1
+    db.session.execute(
+        sa.update(Token)
+        .where(Token.account_id == account.id, Token.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    open_sessions = list(
+        db.session.scalars(
+            db.select(BrowserSession).where(
+                BrowserSession.account_id == account.id, BrowserSession.ended_at.is_(None)
+            )
+        )
+    )
+    for row in open_sessions:
+        row.ended_at = now
+    db.session.commit()
+    told = 0
+    for row in open_sessions:
+        clients = sessions.session_clients(row.sid)
+        try:
+            results = logout.send_backchannel_logouts(account, row.sid, clients)
+        except Exception:  # one RP's failure must not block the others, nor the caller
+            log.exception("back-channel logout of session failed for account %s", account.id)
+            db.session.rollback()
+            continue
+        told += sum(1 for error in results.values() if error is None)
+    return told
+
+
+def _remove_rows(table: sa.Table, where: Any, seen: frozenset[str] = frozenset()) -> None:
+    """Delete rows of `table` matching `where`, after dealing with rows that point at them."""
+    seen = seen | {table.name}
+    for child in db.metadata.sorted_tables:
+        for fk in child.foreign_keys:
+            if fk.column.table is not table:
+                continue
+            link = fk.parent.in_(sa.select(fk.column).where(where))
+            cascade = (fk.ondelete or "").upper() == "CASCADE"
+            if child is table or not cascade and fk.parent.nullable:
+                # SET NULL (or no rule on a nullable link, or a table pointing at itself such
+                # as a token's parent): keep the row, drop the link.
+                if fk.parent.nullable:
+                    db.session.execute(sa.update(child).where(link).values({fk.parent.name: None}))
+            elif child.name not in seen:
+                _remove_rows(child, link, seen)
+    db.session.execute(sa.delete(table).where(where))
+
+
+def _forget_browser_sessions(account_id: int) -> None:
+    """Which services each browser session used is keyed by sid, not by account."""
+    from idp.oidc.models import BrowserSession, SessionClient
+
+    sids = sa.select(BrowserSession.sid).where(BrowserSession.account_id == account_id)
+    db.session.execute(sa.delete(SessionClient).where(SessionClient.sid.in_(sids)))
+
+
+def _forget_mail(email: str) -> None:
+    """Invitations and outbox copies addressed to the person hold personal data too."""
+    from idp.admin.invitations_models import Invitation
+    from idp.mail.models import OutboxMessage
+
+    db.session.execute(sa.delete(Invitation).where(Invitation.email == email))
+    recipients = sa.cast(OutboxMessage.recipients, sa.String)
+    db.session.execute(sa.delete(OutboxMessage).where(recipients.contains(f'"{email}"')))
+
+
+def delete_account(account: Account, *, actor: Account | None = None) -> None:
+    """Tell the RPs, remove the account and everything that points at it, commit.
+
+    `actor` is the admin who removed it (None: the person themself). Export the data
+    first (idp.accounts.export) when it must be handed over.
+    """
+    told = end_sessions(account)
+    account_id, email, secondary = account.id, account.email, account.secondary_email
+    db.session.flush()
+    db.session.expunge(account)
+    _forget_browser_sessions(account_id)
+    _remove_rows(Account.__table__, Account.__table__.c.id == account_id)
+    _forget_mail(email)
+    if secondary:
+        _forget_mail(secondary)
+    audit.record(
+        "account.deleted",
+        actor=actor,
+        by="admin" if actor is not None else "self",
+        deleted_account_id=account_id,
+        rp_notified=told,
+    )
+    db.session.commit()

@@ -1,0 +1,67 @@
+"""Forms of the login, forgotten-password and reset pages."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from idp.captcha.forms import CaptchaMixin
+
+
+class LoginForm(CaptchaMixin, FlaskForm):
+    """Set `captcha_enabled` before validating: the captcha is asked after failures only."""
+
+    identifier = StringField(
+        _l("Courriel"),
+        validators=[DataRequired(_l("Indiquez votre identifiant.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Mot de passe"), validators=[DataRequired(_l("Indiquez votre mot de passe."))]
+    )
+    submit = SubmitField(_l("Se connecter"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if current_app.config.get("LOGIN_WITH_NIR"):
+            self.identifier.label.text = _l("Courriel ou numéro de sécurité sociale")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Courriel"),
+        validators=[
+            DataRequired(_l("Indiquez votre adresse électronique.")),
+            Email(_l("Cette adresse électronique n'est pas valide.")),
+            Length(max=254),
+        ],
+    )
+    submit = SubmitField(_l("Recevoir un lien"))
+
+
+class NewPasswordMixin:
+    new_password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(_l("Choisissez un mot de passe.")), Length(max=200)],
+    )
+    confirm = PasswordField(
+        _l("Confirmation du nouveau mot de passe"),
+        validators=[
+            DataRequired(_l("Confirmez le mot de passe.")),
+            EqualTo("new_password", _l("Les deux mots de passe ne sont pas identiques.")),
+        ],
+    )
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    submit = SubmitField(_l("Enregistrer le mot de passe"))
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe actuel."))],
+    )
+    submit = SubmitField(_l("Changer le mot de passe"))

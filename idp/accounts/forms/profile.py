@@ -1,0 +1,96 @@
+"""Forms of the profile pages: identity, secondary e-mail."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+# A French or international number: digits with optional spaces, dots, dashes, a leading +.
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 .\-]{7,19}$")
+
+
+def phone_number(form, field) -> None:
+    if field.data and not PHONE_RE.match(field.data.strip()):
+        raise ValidationError(_l("Ce numéro de téléphone n'est pas valide (ex. : 01 23 45 67 89)."))
+
+
+def plausible_birthdate(form, field) -> None:
+    if field.data and not (date(1900, 1, 1) <= field.data <= date.today()):
+        raise ValidationError(_l("Cette date de naissance n'est pas plausible."))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class IdentityForm(FlaskForm):
+    civility = RadioField(
+        _l("Civilité"),
+        choices=[SelectChoice("mme", _l("Madame")), SelectChoice("m", _l("Monsieur"))],
+        validators=[DataRequired(_l("Choisissez une civilité."))],
+    )
+    given_name = StringField(
+        _l("Prénom"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=100)],
+    )
+    family_name = StringField(
+        _l("Nom"),
+        filters=[strip],
+        validators=[DataRequired(_l("Indiquez votre nom.")), Length(max=100)],
+    )
+    birth_name = StringField(
+        _l("Nom de naissance"), filters=[strip], validators=[Optional(), Length(max=100)]
+    )
+    birthdate = DateField(
+        _l("Date de naissance"),
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message=_l("Date invalide : utilisez le format JJ/MM/AAAA."),
+        validators=[Optional(), plausible_birthdate],
+    )
+    phone = StringField(
+        _l("Téléphone fixe"), filters=[strip], validators=[Optional(), phone_number]
+    )
+    mobile = StringField(
+        _l("Téléphone mobile"), filters=[strip], validators=[Optional(), phone_number]
+    )
+    address = TextAreaField(
+        _l("Adresse postale"), filters=[strip], validators=[Optional(), Length(max=500)]
+    )
+    submit = SubmitField(_l("Enregistrer"))
+
+
+class SecondaryEmailForm(FlaskForm):
+    email = EmailField(
+        _l("Courriel secondaire"),
+        validators=[
+            DataRequired(_l("Indiquez une adresse électronique.")),
+            Email(_l("Cette adresse électronique n'est pas valide.")),
+            Length(max=254),
+        ],
+    )
+    password = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe actuel."))],
+    )
+    submit = SubmitField(_l("Envoyer le lien de confirmation"))
+
+
+class ConfirmActionForm(FlaskForm):
+    """A button behind CSRF (remove the secondary e-mail…)."""
+
+    submit = SubmitField(_l("Confirmer"))

@@ -1,0 +1,223 @@
+"""Profile services: identity, password change and reset, secondary e-mail.
+
+Each function changes the account, audits, commits, and mails through the outbox (so a
+mail is never lost); the views only translate outcomes into pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+
+from idp import audit
+from idp.accounts import links, policy
+from idp.accounts.errors import (
+    AccountError,
+    InvalidCredentials,
+    LinkAlreadyUsed,
+    LinkInvalid,
+    PasswordRejected,
+)
+from idp.accounts.models import Account, utcnow
+from idp.accounts.passwords import verify_password
+from idp.accounts.recipients import recipients_for
+from idp.accounts.services import find_by_email, normalise_email, set_password
+from idp.extensions import db
+from idp.mail.models import OutboxMessage
+from idp.mail.outbox import queue_mail
+
+RESET = "reset"
+SECONDARY = "secondary"
+IDENTITY_FIELDS = (
+    "civility",
+    "given_name",
+    "family_name",
+    "birth_name",
+    "birthdate",
+    "phone",
+    "mobile",
+    "address",
+)
+
+
+def _external(endpoint: str, **values: Any) -> str:
+    # Links in mails use the public issuer, whatever host the request came through.
+    return current_app.config["ISSUER"] + url_for(endpoint, **values)
+
+
+def _send(kind: str, account: Account, subject: str, **context: Any) -> OutboxMessage:
+    recipients = recipients_for(kind, account.email, account.confirmed_secondary_email)
+    return queue_mail(recipients, subject, kind, account=account, **context)
+
+
+# --- Identity -------------------------------------------------------------------------
+
+
+def update_identity(account: Account, values: dict[str, Any]) -> list[str]:
+    """Apply the identity fields; returns the names of those that changed (audited)."""
+    changed = []
+    for name in IDENTITY_FIELDS:
+        value = values.get(name)
+        value = value if value not in ("",) else None
+        if getattr(account, name) != value:
+            setattr(account, name, value)
+            changed.append(name)
+    if changed:
+        audit.record("profile.updated", account=account, fields=changed)
+    db.session.commit()
+    return changed
+
+
+# --- Passwords ------------------------------------------------------------------------
+
+
+def check_policy(account: Account, password: str) -> None:
+    """Raises PasswordRejected with the (translated) messages of the rules not met."""
+    messages = policy.check(
+        password,
+        policy=current_app.config["PASSWORD_POLICY"],
+        given_name=account.given_name or "",
+        family_name=account.family_name or "",
+        birth_name=account.birth_name or "",
+    )
+    if messages:
+        raise PasswordRejected([_(m) for m in messages])
+
+
+def _apply_new_password(account: Account, password: str) -> None:
+    """Policy, then history (PasswordReused), then end every session of the account."""
+    check_policy(account, password)
+    set_password(account, password)
+    account.session_epoch += 1
+    account.failed_logins = 0
+    account.last_failed_login_at = None
+
+
+def change_password(account: Account, current: str, new: str) -> OutboxMessage:
+    """Change the password of a logged-in person; the caller re-opens their session."""
+    if not verify_password(current, account.password_hash):
+        audit.record("password.change_failed", account=account, reason="wrong_current")
+        db.session.commit()
+        raise InvalidCredentials(_("Le mot de passe actuel n'est pas le bon."))
+    _apply_new_password(account, new)
+    audit.record("password.changed", account=account)
+    db.session.commit()
+    return _send("password_changed", account, _("Votre mot de passe a été changé"))
+
+
+def request_reset(email: str) -> OutboxMessage | None:
+    """Mail a reset link when an account has this address; silent otherwise (no
+    enumeration: the person is always shown the same answer). Returns the queued message
+    (None when no account), for callers that may tell the outcome (admin pages)."""
+    account = find_by_email(email)
+    if account is None:
+        return None
+    # The epoch in the link: a change of password makes older links useless.
+    token = links.make_token(RESET, {"a": account.id, "e": account.session_epoch})
+    max_age = int(current_app.config["RESET_MAX_AGE"])
+    audit.record("password.reset_requested", account=account)
+    db.session.commit()
+    return _send(
+        "password_reset",
+        account,
+        _("Réinitialisation de votre mot de passe"),
+        reset_url=_external("accounts.password_reset", token=token),
+        validity_minutes=max_age // 60,
+        login_url=_external("accounts.login", identifier=account.email),
+    )
+
+
+def account_for_reset(token: str) -> Account:
+    """The account a reset link is for; raises LinkExpired / LinkInvalid / LinkAlreadyUsed."""
+    data = links.read_token(RESET, token, int(current_app.config["RESET_MAX_AGE"]))
+    account = db.session.get(Account, data.get("a"))
+    if account is None:
+        raise LinkInvalid(_("Ce lien n'est pas valide."))
+    if account.session_epoch != data.get("e"):
+        # The password was changed since the link was sent.
+        raise LinkAlreadyUsed(_("Ce lien a déjà été utilisé."))
+    return account
+
+
+def reset_password(token: str, new: str) -> Account:
+    """Set the new password from a reset link (once); every session of the account ends.
+    The link went to the primary address, so a still pending address is confirmed too."""
+    account = account_for_reset(token)
+    _apply_new_password(account, new)
+    links.consume_token(RESET, token, int(current_app.config["RESET_MAX_AGE"]))
+    if account.email_confirmed_at is None:
+        account.email_confirmed_at = utcnow()
+    audit.record("password.reset", account=account)
+    db.session.commit()
+    _send("password_changed", account, _("Votre mot de passe a été changé"))
+    return account
+
+
+# --- Secondary e-mail -----------------------------------------------------------------
+
+
+class SecondaryRejected(AccountError):
+    """The secondary address cannot be used (same as the primary one)."""
+
+
+@dataclass(frozen=True)
+class SecondaryResult:
+    email: str
+    mail_sent: bool
+
+
+def set_secondary(account: Account, email: str, password: str) -> SecondaryResult:
+    """Add or replace the secondary address (unconfirmed until its link is followed).
+    Asks the password: the secondary address receives reset links."""
+    if not verify_password(password, account.password_hash):
+        raise InvalidCredentials(_("Le mot de passe n'est pas le bon."))
+    email = normalise_email(email)
+    if email == account.email:
+        raise SecondaryRejected(
+            _("Le courriel secondaire doit être différent du courriel principal.")
+        )
+    account.secondary_email = email
+    account.secondary_email_confirmed_at = None
+    audit.record("email.secondary_added", account=account)
+    db.session.commit()
+    token = links.make_token(SECONDARY, {"a": account.id, "m": email})
+    message = queue_mail(
+        [email],  # to THAT address: it proves the person reads it
+        _("Confirmez votre courriel secondaire"),
+        "secondary_confirm",
+        account=account,
+        secondary_email=email,
+        confirm_url=_external("accounts.secondary_confirm", token=token),
+        validity_hours=_secondary_max_age() // 3600,
+    )
+    return SecondaryResult(email, message.sent_at is not None)
+
+
+def _secondary_max_age() -> int:
+    return int(current_app.config.get("SECONDARY_EMAIL_MAX_AGE", 259200))
+
+
+def confirm_secondary(token: str) -> Account:
+    """Confirm the secondary address of a link (once). A link for an address since
+    replaced is refused."""
+    max_age = _secondary_max_age()
+    data = links.read_token(SECONDARY, token, max_age)
+    account = db.session.get(Account, data.get("a"))
+    if account is None or account.secondary_email != data.get("m"):
+        raise LinkInvalid(_("Ce lien ne correspond plus à votre courriel secondaire."))
+    links.consume_token(SECONDARY, token, max_age)
+    account.secondary_email_confirmed_at = utcnow()
+    audit.record("email.secondary_confirmed", account=account)
+    db.session.commit()
+    return account
+
+
+def remove_secondary(account: Account) -> None:
+    if account.secondary_email is None:
+        return
+    account.secondary_email = None
+    account.secondary_email_confirmed_at = None
+    audit.record("email.secondary_removed", account=account)
+    db.session.commit()

@@ -1,0 +1,418 @@
+"""Registration, e-mail confirmation and terms acceptance: the domain rules.
+
+No account enumeration: registering with an address (or a NIR) that already has an
+account answers exactly like a new registration (a password is hashed anyway, a mail is
+sent) but the mail goes to the owner of the existing account instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy.exc import IntegrityError
+
+from idp import audit
+from idp.accounts import links
+from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
+from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance, utcnow
+from idp.accounts.passwords import hash_password
+from idp.accounts.recipients import recipients_for
+from idp.accounts.redirects import safe_next
+from idp.accounts.services import create_account, find_by_email, normalise_email
+from idp.extensions import db
+from idp.mail.models import OutboxMessage
+from idp.mail.outbox import queue_mail
+
+log = logging.getLogger(__name__)
+PURPOSE = "confirm"
+
+
+@dataclass
+class RegistrationData:
+    """What the person typed (already validated by the form)."""
+
+    email: str
+    password: str
+    given_name: str
+    family_name: str
+    civility: str | None = None
+    birth_name: str | None = None
+    birthdate: date | None = None
+    secondary_email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    nir: str | None = None
+    terms_version: str | None = None
+    invitation_token: str | None = None
+    locale: str | None = None
+    next_url: str | None = None  # where to go after the first login (checked by safe_next)
+
+
+@dataclass
+class Outcome:
+    """What the "check your mailbox" page may say; identical for new and known addresses."""
+
+    email: str
+    mail_sent: bool
+
+
+@dataclass
+class Confirmation:
+    status: str  # "confirmed", "already", "expired", "invalid"
+    account: Account | None = None
+    next_url: str | None = None
+
+
+def max_age() -> int:
+    return int(current_app.config["CONFIRMATION_MAX_AGE"])
+
+
+def human_duration(seconds: int) -> str:
+    """Readable lifetime: 259200 -> "72 heures", 1296000 -> "15 jours"."""
+    days, hours, minutes = seconds // 86400, seconds // 3600, seconds // 60
+    if seconds % 86400 == 0 and days > 3:
+        return ngettext("%(num)s jour", "%(num)s jours", days)
+    if seconds % 3600 == 0 and hours:
+        return ngettext("%(num)s heure", "%(num)s heures", hours)
+    if minutes:
+        return ngettext("%(num)s minute", "%(num)s minutes", minutes)
+    return ngettext("%(num)s seconde", "%(num)s secondes", seconds)
+
+
+def is_expired(account: Account, now=None) -> bool:
+    """An unconfirmed registration older than the link lifetime is cancelled."""
+    if account.is_confirmed:
+        return False
+    return account.created_at + timedelta(seconds=max_age()) < (now or utcnow())
+
+
+def services_opened(account: Account | None = None) -> list[Any]:
+    """The launcher entries the account opens (name + description), for the mail."""
+    from idp.launcher.services import entries_for
+
+    return entries_for(account)
+
+
+def _external(endpoint: str, **values: Any) -> str:
+    # Links in mails use the public issuer, whatever host the request came through.
+    return current_app.config["ISSUER"] + url_for(endpoint, **values)
+
+
+def _mail_context(account: Account) -> dict[str, Any]:
+    cfg = current_app.config
+    return {
+        "account": account,
+        "given_name": account.given_name,
+        "email": account.email,
+        "validity": human_duration(max_age()),
+        "services": services_opened(account),
+        "organisation": cfg["ORGANISATION_NAME"],
+        "service_name": cfg["SERVICE_NAME"],
+        "support_phone": cfg.get("SUPPORT_PHONE", ""),
+        "support_hours": cfg.get("SUPPORT_HOURS", ""),
+        "support_email": cfg.get("SUPPORT_EMAIL", ""),
+        "login_url": _external("accounts.login", identifier=account.email),
+        "register_url": _external("accounts.register"),
+    }
+
+
+def _link_max() -> int:
+    # SMTP refuses lines over 998 characters (RFC 5321) and the HTML mail shows the link
+    # twice on one line: a longer link would make the mail undeliverable.
+    return int(current_app.config.get("CONFIRMATION_LINK_MAX_LENGTH", 400))
+
+
+def _service_home(next_url: str) -> str | None:
+    """For `next` = an authorization request, the launcher page of its client: going there
+    after login signs the person in at once (and never replays a stale `state`)."""
+    parts = urlsplit(next_url)
+    if parts.path != "/oauth/authorize":
+        return None
+    client_id = (parse_qs(parts.query).get("client_id") or [""])[0]
+    urls = [entry.url for entry in services_opened() if entry.client_id == client_id]
+    return safe_next(urls[0]) if urls else None
+
+
+def confirmation_token(
+    account: Account, invitation_token: str | None = None, next_url: str | None = None
+) -> str:
+    """The signed link payload; `next` rides along whole when the link stays short enough,
+    else as its service's home page, else not at all."""
+    data = {"s": account.sub, "e": account.email}
+    if invitation_token:
+        data["i"] = invitation_token
+    next_url = safe_next(next_url)
+    for candidate in (next_url, next_url and _service_home(next_url)):
+        if candidate:
+            token = links.make_token(PURPOSE, {**data, "n": candidate})
+            if len(_external("accounts.register_confirm", token=token)) <= _link_max():
+                return token
+    return links.make_token(PURPOSE, data)
+
+
+def send_confirmation(
+    account: Account, invitation_token: str | None = None, next_url: str | None = None
+) -> OutboxMessage:
+    token = confirmation_token(account, invitation_token, next_url)
+    context = _mail_context(account)
+    context["confirm_url"] = _external("accounts.register_confirm", token=token)
+    return queue_mail(
+        recipients_for("registration_confirm", account.email, None),
+        _("Confirmez la création de votre compte %(service)s", service=context["service_name"]),
+        "registration_confirm",
+        **context,
+    )
+
+
+def _send_account_exists(
+    account: Account, reason: str, next_url: str | None = None
+) -> OutboxMessage:
+    """Tell the owner someone tried to register with their address or NIR."""
+    context = _mail_context(account)
+    context["reason"] = reason
+    if not account.is_confirmed:
+        # Still pending: the owner most likely lost the first mail; give a fresh link.
+        context["confirm_url"] = _external(
+            "accounts.register_confirm", token=confirmation_token(account, next_url=next_url)
+        )
+    return queue_mail(
+        recipients_for("account_exists", account.email, account.confirmed_secondary_email),
+        _("Tentative de création de compte avec votre adresse"),
+        "account_exists",
+        **context,
+    )
+
+
+def _drop_if_expired(account: Account | None) -> Account | None:
+    """An expired, unconfirmed registration is replaced by the new one."""
+    if account is not None and is_expired(account):
+        audit.record("registration.expired_replaced", account=None, email_domain=_domain(account))
+        db.session.delete(account)
+        db.session.flush()
+        return None
+    return account
+
+
+def _domain(account: Account) -> str:
+    return account.email.rsplit("@", 1)[-1]
+
+
+def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Outcome:
+    # Same cost as a real registration: hash the password anyway, then mail the owner.
+    hash_password(data.password, current_app.config["BCRYPT_ROUNDS"])
+    audit.record("registration.duplicate_attempt", account=existing, reason=reason)
+    db.session.commit()
+    message = _send_account_exists(existing, reason, data.next_url)
+    return Outcome(email=normalise_email(data.email), mail_sent=message.sent_at is not None)
+
+
+def register(data: RegistrationData) -> Outcome:
+    """Create a pending account and mail its confirmation link (see module docstring)."""
+    email = normalise_email(data.email)
+    existing = _drop_if_expired(find_by_email(email))
+    if existing is not None:
+        return _duplicate(existing, data, "email")
+    if data.nir:
+        nir_owner = db.session.scalar(db.select(Account).where(Account.nir == data.nir))
+        nir_owner = _drop_if_expired(nir_owner)
+        if nir_owner is not None:
+            return _duplicate(nir_owner, data, "nir")
+    account = create_account(
+        email=email,
+        password=data.password,
+        given_name=data.given_name,
+        family_name=data.family_name,
+        civility=data.civility,
+        birth_name=data.birth_name,
+        birthdate=data.birthdate,
+        secondary_email=data.secondary_email,
+        phone=data.phone,
+        mobile=data.mobile,
+        nir=data.nir,
+        terms_version=data.terms_version,
+    )
+    account.locale = data.locale
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A parallel registration took the address or NIR between our check and insert.
+        db.session.rollback()
+        existing = find_by_email(email)
+        if existing is None and data.nir:
+            existing = db.session.scalar(db.select(Account).where(Account.nir == data.nir))
+        if existing is None:
+            raise
+        return _duplicate(existing, data, "race")
+    if data.terms_version:
+        db.session.add(TermsAcceptance(account_id=account.id, version=data.terms_version))
+    audit.record("account.registered", account=account, nir=bool(data.nir))
+    db.session.commit()
+    message = send_confirmation(account, data.invitation_token, data.next_url)
+    return Outcome(email=email, mail_sent=message.sent_at is not None)
+
+
+def resend(email: str, next_url: str | None = None) -> bool:
+    """Send the confirmation link again when a registration is pending for `email`.
+
+    Answers nothing about the address (the caller shows the same page in every case).
+    Returns whether a mail was accepted by the SMTP server (False also when none was due).
+    """
+    account = find_by_email(email)
+    if account is None or account.is_confirmed:
+        return False
+    if is_expired(account):
+        db.session.delete(account)
+        db.session.commit()
+        return False
+    audit.record("registration.confirmation_resent", account=account)
+    db.session.commit()
+    return send_confirmation(account, next_url=next_url).sent_at is not None
+
+
+def _account_for(data: dict[str, Any]) -> Account | None:
+    account = db.session.scalar(db.select(Account).where(Account.sub == data.get("s")))
+    if account is None or account.email != data.get("e"):
+        return None
+    return account
+
+
+def confirm(token: str) -> Confirmation:
+    """Confirm the address behind a link; the link works once and expires."""
+    from idp.admin.invitations import landing_url_after_confirmation
+
+    try:
+        data = links.read_token(PURPOSE, token, max_age())
+    except LinkAlreadyUsed:
+        data = _peek(token)
+        return Confirmation("already", _account_for(data) if data else None)
+    except LinkExpired:
+        return _expired(token)
+    except LinkInvalid:
+        return Confirmation("invalid")
+    account = _account_for(data)
+    if account is None:
+        return Confirmation("invalid")
+    if account.is_confirmed:
+        return Confirmation("already", account)
+    try:
+        links.consume_token(PURPOSE, token, max_age())
+    except LinkAlreadyUsed:
+        return Confirmation("already")
+    account.email_confirmed_at = utcnow()
+    audit.record("account.confirmed", account=account)
+    db.session.commit()
+    # The invited service first; else where the person was going when they registered
+    # (checked again: the launcher's origins may have changed since the mail was sent).
+    next_url = landing_url_after_confirmation(account, data.get("i")) or safe_next(data.get("n"))
+    return Confirmation("confirmed", account, next_url)
+
+
+def _peek(token: str) -> dict[str, Any] | None:
+    """Only used to name the account behind an expired or used link."""
+    return links.peek_token(PURPOSE, token)
+
+
+def _expired(token: str) -> Confirmation:
+    """An expired link: the pending registration is cancelled (deleted)."""
+    data = _peek(token)
+    if data is None:
+        return Confirmation("expired")
+    account = _account_for(data)
+    if account is not None and account.is_confirmed:
+        return Confirmation("already", account)
+    if account is not None:
+        audit.record("registration.expired", account=None, email_domain=_domain(account))
+        db.session.delete(account)
+        db.session.commit()
+    return Confirmation("expired")
+
+
+def accept_terms(account: Account, version: str) -> None:
+    """Record that `account` accepted terms `version` now (the caller commits)."""
+    now = utcnow()
+    account.terms_version = version
+    account.terms_accepted_at = now
+    db.session.add(TermsAcceptance(account_id=account.id, version=version, accepted_at=now))
+    audit.record("terms.accepted", account=account, version=version)
+
+
+def purge_expired(now=None) -> int:
+    """Delete unconfirmed registrations older than the confirmation link lifetime."""
+    cutoff = (now or utcnow()) - timedelta(seconds=max_age())
+    stale = db.session.scalars(
+        db.select(Account).where(Account.email_confirmed_at.is_(None), Account.created_at < cutoff)
+    ).all()
+    for account in stale:
+        db.session.delete(account)
+    return len(stale)
+
+
+# --- the wizard's draft, kept on the server ------------------------------------------
+# Flask's session cookie is signed, not encrypted: the names, e-mail and NIR typed in the
+# wizard stay in the database and the cookie only carries a random key.
+
+
+def draft_max_age() -> int:
+    return int(current_app.config.get("REGISTRATION_DRAFT_MAX_AGE", 3600))
+
+
+def _draft_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _live_draft(key: str | None, now) -> RegistrationDraft | None:
+    if not isinstance(key, str) or not key or len(key) > 100:
+        return None
+    draft = db.session.get(RegistrationDraft, _draft_hash(key))
+    if draft is None or draft.expires_at <= now:
+        return None
+    return draft
+
+
+def load_draft(key: str | None) -> dict[str, Any] | None:
+    """The wizard's data saved under `key`; None when there is none or it has expired."""
+    draft = _live_draft(key, utcnow())
+    return dict(draft.data) if draft is not None else None
+
+
+def save_draft(key: str | None, data: dict[str, Any]) -> str:
+    """Save `data` under `key` (under a new random key when there is no live draft);
+    each save gives the draft a full lifetime again. Commits; returns the key."""
+    if any("password" in name for name in data):
+        raise ValueError("a registration draft never holds a password")
+    now = utcnow()
+    draft = _live_draft(key, now)
+    if draft is None:
+        key = secrets.token_urlsafe(32)
+        draft = RegistrationDraft(key_hash=_draft_hash(key), created_at=now)
+        db.session.add(draft)
+    draft.data = dict(data)  # a new object, so that SQLAlchemy sees the change
+    draft.expires_at = now + timedelta(seconds=draft_max_age())
+    db.session.commit()
+    return key
+
+
+def delete_draft(key: str | None) -> None:
+    """Forget the draft (wizard completed or cancelled). Commits."""
+    if isinstance(key, str) and key:
+        db.session.execute(
+            db.delete(RegistrationDraft).where(RegistrationDraft.key_hash == _draft_hash(key))
+        )
+        db.session.commit()
+
+
+def purge_expired_drafts(now=None) -> int:
+    """Delete wizard drafts past their lifetime (the caller commits)."""
+    result = db.session.execute(
+        db.delete(RegistrationDraft).where(RegistrationDraft.expires_at <= (now or utcnow()))
+    )
+    return result.rowcount or 0

@@ -1,0 +1,36 @@
+"""Who may use the administration: logged-in accounts with `is_admin`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user, login_required
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Anonymous → redirect to the login page (with `next`); logged in but not admin → 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not getattr(current_user, "is_admin", False):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys (PostgreSQL int4; SQLite refuses > 2**63)
+
+
+def get_row(model: Any, row_id: int) -> Any | None:
+    """`db.session.get` for an id taken from the URL: None (→ 404) when it cannot be a row
+    id, instead of a database error on an out-of-range integer."""
+    from idp.extensions import db
+
+    if not 0 < row_id <= MAX_ROW_ID:
+        return None
+    return db.session.get(model, row_id)

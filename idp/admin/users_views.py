@@ -1,0 +1,256 @@
+"""Admin pages for accounts: search, state, lock/unlock, mails, export, removal."""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from idp import audit
+from idp.accounts import deletion
+from idp.accounts import export as account_export
+from idp.accounts.models import Account, utcnow
+from idp.admin.access import admin_required, get_row
+from idp.admin.forms_people import ActionForm, AdminDeleteForm, SearchForm
+from idp.admin.invitations_models import Invitation
+from idp.admin.views import bp
+from idp.audit import services as audit_services
+from idp.audit.labels import label
+from idp.extensions import db
+
+# How long after downloading the export the removal may be confirmed, in seconds.
+EXPORT_FRESHNESS = 15 * 60
+SEARCH_LIMIT = 50
+
+
+# --- Small services (plain functions, no request) ------------------------------------------
+
+
+def search_accounts(text: str) -> list[Account]:
+    """Accounts matching an e-mail (part of it), a NIR (exact, normalised) or names."""
+    from idp.accounts import nir
+
+    text = text.strip()[:200]
+    if not text:
+        return []
+    query = db.select(Account)
+    candidate = nir.normalise(text)
+    if len(candidate) == 15 and candidate[:1].isdigit():
+        query = query.where(Account.nir == candidate)
+    elif "@" in text:
+        query = query.where(
+            sa.or_(
+                Account.email.contains(text.lower(), autoescape=True),
+                Account.secondary_email.contains(text.lower(), autoescape=True),
+            )
+        )
+    else:
+        # Every word must be found in a name or in the e-mail ("ivan pierre", "dupont").
+        for word in text.lower().split()[:5]:
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(Account.given_name).contains(word, autoescape=True),
+                    sa.func.lower(Account.family_name).contains(word, autoescape=True),
+                    sa.func.lower(Account.birth_name).contains(word, autoescape=True),
+                    Account.email.contains(word, autoescape=True),
+                )
+            )
+    query = query.order_by(Account.family_name, Account.given_name, Account.id).limit(SEARCH_LIMIT)
+    return list(db.session.scalars(query))
+
+
+def connected_apps(account: Account) -> list[dict]:
+    """Applications the person allowed (consents), with their names."""
+    from idp.oidc.models import Consent
+
+    rows = db.session.scalars(
+        db.select(Consent).where(Consent.account_id == account.id).order_by(Consent.granted_at)
+    )
+    return [
+        {
+            "client_id": row.client_id,
+            "name": row.client.name if row.client else row.client_id,
+            "scopes": row.scopes,
+            "granted_at": row.granted_at,
+            "revoked_at": row.revoked_at,
+        }
+        for row in rows
+    ]
+
+
+def invitations_of(account: Account) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .where((Invitation.email == account.email) | (Invitation.account_id == account.id))
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def lock(account: Account, actor: Account) -> None:
+    """Lock the account and end its sessions here and at the relying parties (commits)."""
+    if account.locked_at is None:
+        account.locked_at = utcnow()
+    told = deletion.end_sessions(account)
+    audit.record("admin.user.locked", account=account, actor=actor, rp_notified=told)
+    db.session.commit()
+
+
+def unlock(account: Account, actor: Account) -> None:
+    account.locked_at = None
+    account.failed_logins = 0
+    audit.record("admin.user.unlocked", account=account, actor=actor)
+    db.session.commit()
+
+
+def resend_confirmation(account: Account, actor: Account):
+    from idp.accounts.registration import send_confirmation
+
+    audit.record("admin.user.confirmation_resent", account=account, actor=actor)
+    db.session.commit()
+    return send_confirmation(account)
+
+
+def send_reset(account: Account, actor: Account):
+    from idp.accounts import profile
+
+    audit.record("admin.user.reset_sent", account=account, actor=actor)
+    db.session.commit()
+    # The login area's own function: same link, same mail, both addresses.
+    profile.request_reset(account.email)
+    return None
+
+
+def sent_notice(message, done: str) -> str:
+    if message is not None and getattr(message, "sent_at", True) is None:
+        return done + " " + _("Il peut mettre quelques minutes à arriver.")
+    return done
+
+
+def _account(account_id: int) -> Account:
+    account = get_row(Account, account_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _back(account: Account):
+    return redirect(url_for("admin.user", account_id=account.id))
+
+
+def _checked_action() -> None:
+    """Every POST action carries the CSRF token (checked globally by CSRFProtect too)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    form = SearchForm(request.args)
+    results = search_accounts(form.q.data or "") if form.q.data else None
+    return render_template("admin/users.html", form=form, results=results)
+
+
+@bp.get("/users/<int:account_id>")
+@admin_required
+def user(account_id: int):
+    account = _account(account_id)
+    return render_template(
+        "admin/users_show.html",
+        account=account,
+        action=ActionForm(),
+        apps=connected_apps(account),
+        events=audit_services.recent_for(account, limit=20),
+        invitations=invitations_of(account),
+        event_label=label,
+    )
+
+
+@bp.post("/users/<int:account_id>/lock")
+@admin_required
+def user_lock(account_id: int):
+    _checked_action()
+    account = _account(account_id)
+    if account.id == current_user.id:
+        flash(_("Vous ne pouvez pas verrouiller votre propre compte."), "error")
+        return _back(account)
+    lock(account, actor=current_user)
+    flash(_("Le compte est verrouillé et ses sessions sont terminées."), "success")
+    return _back(account)
+
+
+@bp.post("/users/<int:account_id>/unlock")
+@admin_required
+def user_unlock(account_id: int):
+    _checked_action()
+    account = _account(account_id)
+    unlock(account, actor=current_user)
+    flash(_("Le compte est déverrouillé."), "success")
+    return _back(account)
+
+
+@bp.post("/users/<int:account_id>/resend-confirmation")
+@admin_required
+def user_resend_confirmation(account_id: int):
+    _checked_action()
+    account = _account(account_id)
+    if account.is_confirmed:
+        flash(_("Ce compte est déjà confirmé : aucun courriel n'a été envoyé."), "warning")
+        return _back(account)
+    message = resend_confirmation(account, actor=current_user)
+    flash(sent_notice(message, _("Le courriel de confirmation a été renvoyé.")), "success")
+    return _back(account)
+
+
+@bp.post("/users/<int:account_id>/send-reset")
+@admin_required
+def user_send_reset(account_id: int):
+    _checked_action()
+    account = _account(account_id)
+    message = send_reset(account, actor=current_user)
+    flash(
+        sent_notice(message, _("Un lien de réinitialisation du mot de passe a été envoyé.")),
+        "success",
+    )
+    return _back(account)
+
+
+@bp.get("/users/<int:account_id>/export")
+@admin_required
+def user_export(account_id: int):
+    account = _account(account_id)
+    audit.record("admin.user.exported", account=account, actor=current_user)
+    db.session.commit()
+    session.setdefault("exported", {})[str(account.id)] = int(time.time())
+    session.modified = True
+    return account_export.download_response(account)
+
+
+@bp.route("/users/<int:account_id>/delete", methods=["GET", "POST"])
+@admin_required
+def user_delete(account_id: int):
+    account = _account(account_id)
+    form = AdminDeleteForm()
+    exported_at = session.get("exported", {}).get(str(account.id), 0)
+    exported = time.time() - exported_at < EXPORT_FRESHNESS
+    if account.id == current_user.id:
+        flash(_("Supprimez votre propre compte depuis votre profil."), "error")
+        return _back(account)
+    if form.validate_on_submit():
+        if not exported:
+            form.form_errors.append(
+                _("Téléchargez d'abord l'export des données du compte (bouton ci-dessous).")
+            )
+        else:
+            email = account.email
+            deletion.delete_account(account, actor=current_user)
+            session.get("exported", {}).pop(str(account_id), None)
+            session.modified = True
+            flash(_("Le compte %(email)s a été supprimé.", email=email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/users_delete.html", account=account, form=form, exported=exported)

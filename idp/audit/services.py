@@ -1,0 +1,107 @@
+"""Reading and pruning the audit log: filters for admins, recent activity for a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_
+
+from idp.accounts.models import Account, utcnow
+from idp.audit.models import AuditEvent
+from idp.extensions import db
+
+DEFAULT_RETENTION_DAYS = 365
+
+
+@dataclass
+class Filters:
+    """What an admin filters the log by; every field is optional."""
+
+    account_email: str | None = None
+    client_id: str | None = None
+    type: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _query(filters: Filters):
+    query = db.select(AuditEvent)
+    if filters.account_email:
+        account_id = db.session.scalar(
+            db.select(Account.id).where(Account.email == filters.account_email.strip().lower())
+        )
+        # Events about the account, and those it did as an admin.
+        query = query.where(
+            or_(AuditEvent.account_id == account_id, AuditEvent.actor_id == account_id)
+            if account_id
+            else AuditEvent.id.is_(None)
+        )
+    if filters.client_id:
+        query = query.where(AuditEvent.client_id == filters.client_id.strip())
+    if filters.type:
+        # "login" matches "login.failed", "login.succeeded"…; "login.failed" only itself.
+        kind = filters.type.strip()
+        query = query.where(or_(AuditEvent.type == kind, AuditEvent.type.startswith(kind + ".")))
+    if filters.since:
+        query = query.where(AuditEvent.created_at >= datetime.combine(filters.since, time.min))
+    if filters.until:
+        end = datetime.combine(filters.until, time.min) + timedelta(days=1)
+        query = query.where(AuditEvent.created_at < end)
+    return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+
+
+def search(filters: Filters, page: int = 1, per_page: int = 50):
+    """A Flask-SQLAlchemy Pagination of matching events, newest first."""
+    return db.paginate(_query(filters), page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def recent_for(account: Account, limit: int = 10) -> list[AuditEvent]:
+    """The latest events about `account` (what the person sees in their profile)."""
+    query = (
+        db.select(AuditEvent)
+        .where(AuditEvent.account_id == account.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def events_of(account: Account) -> list[AuditEvent]:
+    """Every event about `account`, oldest first (personal data export)."""
+    query = (
+        db.select(AuditEvent)
+        .where(AuditEvent.account_id == account.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def retention_days() -> int:
+    return int(current_app.config.get("AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def prune(days: int | None = None, now: datetime | None = None) -> int:
+    """Delete events older than the retention (not committed). Returns how many."""
+    days = retention_days() if days is None else days
+    if days < 1:
+        raise ValueError("the retention must be at least one day")
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    result = db.session.execute(db.delete(AuditEvent).where(AuditEvent.created_at < cutoff))
+    return result.rowcount or 0
+
+
+def as_dict(event: AuditEvent, *, with_ids: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "time": event.created_at.isoformat() + "Z",
+        "type": event.type,
+        "client_id": event.client_id,
+        "ip_address": event.ip_address,
+        "user_agent": event.user_agent,
+        "details": event.details or {},
+    }
+    if with_ids:
+        data = {"id": event.id, **data, "account_id": event.account_id, "actor_id": event.actor_id}
+    return data

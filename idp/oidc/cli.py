@@ -1,0 +1,189 @@
+"""`compte clients add` and `compte keys rotate|list`.
+
+`clients` is a module-level click group: the administration area attaches list, show,
+update, rotate-secret, disable, remove and token to it (idp/admin/cli.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from idp.cli import AppContext, echo_json, pass_app
+
+
+@click.group()
+def clients() -> None:
+    """Client applications (relying parties and service clients)."""
+
+
+@clients.command("add")
+@click.option("--name", required=True, help="Name shown to people (consent, launcher).")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, help="Repeat for several.")
+@click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True)
+@click.option("--backchannel-logout-uri", default=None)
+@click.option("--frontchannel-logout-uri", default=None)
+@click.option(
+    "--auth-method",
+    type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]),
+    default="client_secret_basic",
+    show_default=True,
+)
+@click.option(
+    "--scope", "scopes", multiple=True, help="Allowed scope; repeat (default: standard set)."
+)
+@click.option(
+    "--grant-type",
+    "grant_types",
+    multiple=True,
+    type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]),
+    help="Repeat (default: authorization_code and refresh_token).",
+)
+@click.option("--first-party", is_flag=True, help="Skip the consent page for this client.")
+@click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]), default="RS256")
+@click.option("--subject-type", type=click.Choice(["public", "pairwise"]), default="public")
+@click.option("--access-token-format", type=click.Choice(["opaque", "jwt"]), default="opaque")
+@click.option("--jwks-uri", default=None, help="For private_key_jwt.")
+@click.option("--jwks-file", type=click.File("r"), default=None, help="JWKS JSON file.")
+@click.option("--client-id", default=None, help="Choose the client_id (default: random).")
+@click.option("--launcher-url", default=None, help="Also list the application in the launcher.")
+@click.option("--launcher-description", default="", help="Launcher description.")
+@click.option("--launcher-icon", default=None, help="Launcher icon URL.")
+@click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
+@pass_app
+def add_client(ctx: AppContext, **options) -> None:
+    """Register a client application; prints its client_id and (once) its secret."""
+    from idp.audit import record
+    from idp.extensions import db
+    from idp.oidc.clients import DEFAULT_SCOPES, ClientError, create_client
+
+    as_json = options.pop("as_json")
+    launcher_url = options.pop("launcher_url")
+    launcher_description = options.pop("launcher_description")
+    launcher_icon = options.pop("launcher_icon")
+    jwks_file = options.pop("jwks_file")
+    jwks = json.load(jwks_file) if jwks_file else None
+    with ctx.app.app_context():
+        try:
+            client, secret = create_client(
+                options["name"],
+                redirect_uris=options["redirect_uris"],
+                post_logout_redirect_uris=options["post_logout_redirect_uris"],
+                backchannel_logout_uri=options["backchannel_logout_uri"],
+                frontchannel_logout_uri=options["frontchannel_logout_uri"],
+                auth_method=options["auth_method"],
+                scopes=options["scopes"] or DEFAULT_SCOPES,
+                grant_types=options["grant_types"] or ("authorization_code", "refresh_token"),
+                first_party=options["first_party"],
+                id_token_alg=options["id_token_alg"],
+                subject_type=options["subject_type"],
+                access_token_format=options["access_token_format"],
+                jwks=jwks,
+                jwks_uri=options["jwks_uri"],
+                client_id=options["client_id"],
+            )
+            if launcher_url:
+                _add_launcher_entry(
+                    client.client_id, client.name, launcher_url, launcher_description, launcher_icon
+                )
+        except ClientError as error:
+            raise click.ClickException(str(error)) from error
+        record("admin.client.created", client_id=client.client_id, via="cli")
+        db.session.commit()
+        data = {"client_id": client.client_id, "client_secret": secret}
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"Client {options['name']!r} registered.")
+    click.echo(f"client_id:     {data['client_id']}")
+    if secret:
+        click.echo(f"client_secret: {secret}  (shown once: store it now)")
+
+
+def _add_launcher_entry(
+    client_id: str, name: str, url: str, description: str, icon_url: str | None
+) -> None:
+    try:
+        from idp.launcher.services import set_entry
+    except ImportError:  # the launcher area is not installed
+        click.echo("Launcher not available: no launcher entry created.", err=True)
+        return
+    try:
+        set_entry(client_id, name=name, url=url, description=description, icon_url=icon_url)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group()
+def keys() -> None:
+    """Signing keys of ID tokens and JWT access tokens."""
+
+
+@keys.command("rotate")
+@pass_app
+def rotate(ctx: AppContext) -> None:
+    """Publish new keys and sign with them; old ones stay in JWKS until their tokens expire."""
+    from idp.audit import record
+    from idp.extensions import db
+    from idp.oidc.keys import rotate_keys
+
+    with ctx.app.app_context():
+        created = rotate_keys()
+        record("keys.rotated", kids=[k.kid for k in created])
+        db.session.commit()
+        for key in created:
+            click.echo(f"New {key.alg} key {key.kid}")
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def list_keys(ctx: AppContext, as_json: bool) -> None:
+    """Show the signing keys (never the private parts)."""
+    from idp.extensions import db
+    from idp.oidc.models import SigningKey
+
+    with ctx.app.app_context():
+        rows = [
+            {
+                "kid": k.kid,
+                "alg": k.alg,
+                "created_at": k.created_at,
+                "retired_at": k.retired_at,
+                "published_until": k.not_after,
+            }
+            for k in db.session.scalars(db.select(SigningKey).order_by(SigningKey.id))
+        ]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        state = (
+            "active"
+            if row["retired_at"] is None
+            else f"retired, published until {row['published_until']}"
+        )
+        click.echo(f"{row['alg']}  {row['kid']}  {state}")
+
+
+@click.group("oidc")
+def oidc_group() -> None:
+    """OpenID Provider maintenance."""
+
+
+@oidc_group.command("purge")
+@pass_app
+def purge(ctx: AppContext) -> None:
+    """Remove expired codes, tokens, replay markers, ended sessions and old keys."""
+    from idp.oidc import maintenance
+
+    with ctx.app.app_context():
+        counts = maintenance.run()
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+def register(main: click.Group) -> None:
+    main.add_command(clients)
+    main.add_command(keys)
+    main.add_command(oidc_group)

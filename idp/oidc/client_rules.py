@@ -1,0 +1,180 @@
+"""Rules a client application must follow (plain functions, no database access).
+
+Messages are in French for people, translated when a request asks for English.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import has_request_context
+from flask_babel import gettext
+
+from idp.oidc.models import Client
+
+AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+ID_TOKEN_ALGS = ("RS256", "ES256")
+SUBJECT_TYPES = ("public", "pairwise")
+ACCESS_TOKEN_FORMATS = ("opaque", "jwt")
+# Every scope Compte knows. "nir" releases the social security number: never a default.
+# "launcher" reads the service launcher API; "invitations" lets a service client invite.
+KNOWN_SCOPES = (
+    "openid",
+    "profile",
+    "email",
+    "phone",
+    "address",
+    "offline_access",
+    "launcher",
+    "nir",
+    "invitations",
+)
+DEFAULT_SCOPES = ("openid", "profile", "email", "phone", "address", "offline_access", "launcher")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _(message: str, **variables: Any) -> str:
+    """Translated message; plain French outside a request (CLI), where no locale exists."""
+    if has_request_context():
+        return gettext(message, **variables)
+    return message % variables if variables else message
+
+
+class ClientError(ValueError):
+    """A client setting is not acceptable; `str(error)` is a message for people."""
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.field = field
+
+
+def hash_secret(value: str) -> str:
+    """SHA-256 hex of a high-entropy secret (client secret, token, code)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def check_secret(client: Client, plain: str | None) -> bool:
+    """Constant-time check of a client secret against its stored hash."""
+    if not client.client_secret_hash or not plain:
+        return False
+    return hmac.compare_digest(client.client_secret_hash, hash_secret(plain))
+
+
+def validate_redirect_uri(uri: str) -> str | None:
+    """None when `uri` is an acceptable redirect (or logout) URI, else the reason, in French.
+
+    Absolute, no fragment, https — except http on the loopback (localhost, 127.0.0.1,
+    [::1]) for development and native applications.
+    """
+    if not uri or not uri.strip():
+        return _("L’adresse est vide.")
+    if uri != uri.strip() or any(c.isspace() for c in uri):
+        return _("L’adresse ne doit pas contenir d’espace.")
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:
+        return _("« %(uri)s » n’est pas une adresse web valide.", uri=uri)
+    if parts.scheme not in ("http", "https") or not host:
+        return _("« %(uri)s » doit être une adresse complète commençant par https://.", uri=uri)
+    if parts.fragment or "#" in uri:
+        return _("L’adresse ne doit pas contenir de fragment (partie après « # »).")
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return _(
+            "« %(uri)s » doit utiliser https:// (http:// n’est accepté que pour "
+            "localhost, 127.0.0.1 et [::1]).",
+            uri=uri,
+        )
+    return None
+
+
+def check_uris(values: Iterable[str] | None, field: str) -> list[str]:
+    result: list[str] = []
+    for uri in values or ():
+        error = validate_redirect_uri(uri)
+        if error:
+            raise ClientError(error, field)
+        if uri not in result:
+            result.append(uri)
+    return result
+
+
+def check_optional_uri(value: str | None, field: str) -> str | None:
+    if not value:
+        return None
+    error = validate_redirect_uri(value)
+    if error:
+        raise ClientError(error, field)
+    return value
+
+
+def check_choice(value: str, allowed: tuple[str, ...], field: str) -> str:
+    if value not in allowed:
+        raise ClientError(
+            _(
+                "Valeur « %(value)s » inconnue ; choisissez parmi : %(allowed)s.",
+                value=value,
+                allowed=", ".join(allowed),
+            ),
+            field,
+        )
+    return value
+
+
+def normalise_scopes(values: Iterable[str] | str) -> str:
+    items = values.split() if isinstance(values, str) else [s for v in values for s in v.split()]
+    unknown = [s for s in items if s not in KNOWN_SCOPES]
+    if unknown:
+        raise ClientError(
+            _(
+                "Portée(s) inconnue(s) : %(unknown)s. Portées possibles : %(known)s.",
+                unknown=", ".join(unknown),
+                known=", ".join(KNOWN_SCOPES),
+            ),
+            "scopes",
+        )
+    return " ".join(dict.fromkeys(items))
+
+
+def check_consistency(client: Client) -> None:
+    """Rules that involve several settings at once."""
+    grants = client.grant_types or []
+    if not grants:
+        raise ClientError(_("Choisissez au moins un type d’autorisation."), "grant_types")
+    if "authorization_code" in grants and not client.redirect_uris:
+        raise ClientError(
+            _("Une application qui connecte des personnes doit avoir une adresse de retour."),
+            "redirect_uris",
+        )
+    if "refresh_token" in grants and "authorization_code" not in grants:
+        raise ClientError(
+            _("Le renouvellement (refresh_token) n’a de sens qu’avec authorization_code."),
+            "grant_types",
+        )
+    if client.is_public and "client_credentials" in grants:
+        raise ClientError(
+            _("Une application publique (sans secret) ne peut pas utiliser client_credentials."),
+            "grant_types",
+        )
+    if client.token_endpoint_auth_method == "private_key_jwt" and not (  # noqa: S105
+        client.jwks or client.jwks_uri
+    ):
+        raise ClientError(
+            _("private_key_jwt demande les clés publiques de l’application (jwks ou jwks_uri)."),
+            "jwks",
+        )
+    if client.jwks is not None and not (
+        isinstance(client.jwks, dict) and isinstance(client.jwks.get("keys"), list)
+    ):
+        raise ClientError(_('jwks doit être un objet JSON de la forme {"keys": [...]}.'), "jwks")
+    if client.subject_type == "pairwise" and not client.redirect_uris:
+        raise ClientError(
+            _("Un identifiant par application (pairwise) demande une adresse de retour."),
+            "subject_type",
+        )

@@ -1,0 +1,248 @@
+"""Client applications: CRUD over the rules of idp.oidc.client_rules.
+
+Plain functions over the models (no Flask request needed). They add/flush to the
+session; THE CALLER COMMITS (so that an admin's audit event lands in the same
+transaction). Invalid input raises ClientError whose message (French, for people) says
+what to fix and whose `field` names the offending argument.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func
+
+from idp.accounts.models import utcnow
+from idp.extensions import db
+from idp.oidc.client_rules import (  # noqa: F401  (re-exported: the contract of this module)
+    ACCESS_TOKEN_FORMATS,
+    AUTH_METHODS,
+    DEFAULT_SCOPES,
+    GRANT_TYPES,
+    ID_TOKEN_ALGS,
+    KNOWN_SCOPES,
+    LOOPBACK_HOSTS,
+    SECRET_METHODS,
+    SUBJECT_TYPES,
+    ClientError,
+    _,
+    check_choice,
+    check_consistency,
+    check_optional_uri,
+    check_secret,
+    check_uris,
+    hash_secret,
+    normalise_scopes,
+    validate_redirect_uri,
+)
+from idp.oidc.models import (
+    AuthorizationCode,
+    Client,
+    Consent,
+    SessionClient,
+    Token,
+)
+
+
+def _new_client_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _new_secret() -> str:
+    # 256 bits of randomness: SHA-256 storage is enough (no bcrypt needed).
+    return secrets.token_urlsafe(32)
+
+
+def name_taken(name: str, exclude_id: int | None = None) -> bool:
+    """True when another client has this name (case and surrounding spaces ignored):
+    people choose on the consent page by name, so names must not be confusable."""
+    query = db.select(Client.id).where(func.lower(Client.name) == name.strip().lower())
+    if exclude_id is not None:
+        query = query.where(Client.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def get_client(client_id: str) -> Client | None:
+    """The client with that client_id (enabled or not)."""
+    return db.session.scalar(db.select(Client).where(Client.client_id == client_id))
+
+
+def create_client(
+    name: str,
+    redirect_uris: Iterable[str] = (),
+    post_logout_redirect_uris: Iterable[str] = (),
+    backchannel_logout_uri: str | None = None,
+    frontchannel_logout_uri: str | None = None,
+    auth_method: str = "client_secret_basic",
+    scopes: Iterable[str] | str = DEFAULT_SCOPES,
+    grant_types: Iterable[str] = ("authorization_code", "refresh_token"),
+    first_party: bool = False,
+    id_token_alg: str = "RS256",  # noqa: S107
+    subject_type: str = "public",
+    access_token_format: str = "opaque",  # noqa: S107
+    jwks: dict | None = None,
+    jwks_uri: str | None = None,
+    client_id: str | None = None,
+    **metadata: Any,
+) -> tuple[Client, str | None]:
+    """Register a client. Returns (client, plain secret) — the secret is shown once and
+    only its hash is kept; None for `none` and `private_key_jwt`. Not committed."""
+    name = (name or "").strip()
+    if not name:
+        raise ClientError(_("Donnez un nom à l’application."), "name")
+    if len(name) > 100:
+        raise ClientError(_("Le nom ne doit pas dépasser 100 caractères."), "name")
+    if name_taken(name):
+        raise ClientError(
+            _("Une autre application porte déjà ce nom : choisissez-en un autre."), "name"
+        )
+    if client_id is not None and get_client(client_id) is not None:
+        raise ClientError(_("Cet identifiant d’application existe déjà."), "client_id")
+    grants = [check_choice(g, GRANT_TYPES, "grant_types") for g in dict.fromkeys(grant_types)]
+    client = Client(
+        client_id=client_id or _new_client_id(),
+        name=name,
+        redirect_uris=check_uris(redirect_uris, "redirect_uris"),
+        post_logout_redirect_uris=check_uris(
+            post_logout_redirect_uris, "post_logout_redirect_uris"
+        ),
+        backchannel_logout_uri=check_optional_uri(backchannel_logout_uri, "backchannel_logout_uri"),
+        frontchannel_logout_uri=check_optional_uri(
+            frontchannel_logout_uri, "frontchannel_logout_uri"
+        ),
+        token_endpoint_auth_method=check_choice(auth_method, AUTH_METHODS, "auth_method"),
+        grant_types=grants,
+        response_types=["code"] if "authorization_code" in grants else [],
+        scope=normalise_scopes(scopes),
+        first_party=bool(first_party),
+        id_token_signed_response_alg=check_choice(id_token_alg, ID_TOKEN_ALGS, "id_token_alg"),
+        subject_type=check_choice(subject_type, SUBJECT_TYPES, "subject_type"),
+        access_token_format=check_choice(
+            access_token_format, ACCESS_TOKEN_FORMATS, "access_token_format"
+        ),
+        jwks=jwks,
+        jwks_uri=check_optional_uri(jwks_uri, "jwks_uri"),
+        contacts=list(metadata.pop("contacts", None) or []),
+        **{k: v for k, v in metadata.items() if k in _METADATA_FIELDS},
+    )
+    check_consistency(client)
+    secret = None
+    if client.token_endpoint_auth_method in SECRET_METHODS:
+        secret = _new_secret()
+        client.client_secret_hash = hash_secret(secret)
+    db.session.add(client)
+    db.session.flush()
+    return client, secret
+
+
+_METADATA_FIELDS = ("client_uri", "logo_uri", "software_id", "software_version")
+_FIELD_MAP = {
+    "auth_method": "token_endpoint_auth_method",
+    "scopes": "scope",
+    "id_token_alg": "id_token_signed_response_alg",
+}
+
+
+def update_client(client: Client, **fields: Any) -> Client:
+    """Change settings, with the names create_client takes. Not committed.
+
+    Switching to a secret-based auth method on a client without a secret needs a
+    rotate_secret() afterwards (until then the client cannot authenticate)."""
+    for key, value in fields.items():
+        if key == "name":
+            value = (value or "").strip()
+            if not value:
+                raise ClientError(_("Donnez un nom à l’application."), "name")
+            if name_taken(value, exclude_id=client.id):
+                raise ClientError(
+                    _("Une autre application porte déjà ce nom : choisissez-en un autre."), "name"
+                )
+        elif key in ("redirect_uris", "post_logout_redirect_uris"):
+            value = check_uris(value, key)
+        elif key in ("backchannel_logout_uri", "frontchannel_logout_uri", "jwks_uri"):
+            value = check_optional_uri(value, key)
+        elif key == "auth_method":
+            value = check_choice(value, AUTH_METHODS, key)
+            if value not in SECRET_METHODS:
+                client.client_secret_hash = None
+        elif key == "scopes":
+            value = normalise_scopes(value)
+        elif key == "grant_types":
+            value = [check_choice(g, GRANT_TYPES, key) for g in dict.fromkeys(value)]
+            client.response_types = ["code"] if "authorization_code" in value else []
+        elif key == "id_token_alg":
+            value = check_choice(value, ID_TOKEN_ALGS, key)
+        elif key == "subject_type":
+            value = check_choice(value, SUBJECT_TYPES, key)
+        elif key == "access_token_format":
+            value = check_choice(value, ACCESS_TOKEN_FORMATS, key)
+        elif key == "first_party":
+            value = bool(value)
+        elif key == "contacts":
+            value = list(value or [])
+        elif key not in ("jwks", *_METADATA_FIELDS):
+            raise ClientError(_("Réglage inconnu : %(key)s.", key=key), key)
+        setattr(client, _FIELD_MAP.get(key, key), value)
+    check_consistency(client)
+    client.updated_at = utcnow()
+    db.session.flush()
+    return client
+
+
+def rotate_secret(client: Client) -> str:
+    """Give the client a new secret (the old one stops working at once). Not committed."""
+    if client.token_endpoint_auth_method not in SECRET_METHODS:
+        raise ClientError(
+            _(
+                "Cette application ne s’authentifie pas par secret (méthode %(m)s).",
+                m=client.token_endpoint_auth_method,
+            ),
+            "auth_method",
+        )
+    secret = _new_secret()
+    client.client_secret_hash = hash_secret(secret)
+    client.updated_at = utcnow()
+    db.session.flush()
+    return secret
+
+
+def revoke_client_tokens(client_id: str, account_id: int | None = None) -> int:
+    """Revoke every live token of a client (optionally of one account only)."""
+    query = db.update(Token).where(Token.client_id == client_id, Token.revoked_at.is_(None))
+    if account_id is not None:
+        query = query.where(Token.account_id == account_id)
+    result = db.session.execute(query.values(revoked_at=utcnow()))
+    return result.rowcount or 0
+
+
+def set_disabled(client: Client, disabled: bool) -> Client:
+    """Disable (refused everywhere, its tokens revoked) or re-enable a client. Not committed."""
+    client.disabled = bool(disabled)
+    if disabled:
+        revoke_client_tokens(client.client_id)
+    client.updated_at = utcnow()
+    db.session.flush()
+    return client
+
+
+def delete_client(client: Client) -> None:
+    """Remove a client with its codes, tokens, consents and session links. Not committed."""
+    client_id = client.client_id
+    # Explicit deletes: SQLite does not enforce ON DELETE CASCADE without a pragma.
+    for model in (Token, AuthorizationCode, Consent, SessionClient):
+        db.session.execute(db.delete(model).where(model.client_id == client_id))
+    try:  # The launcher entry, when the launcher area is installed.
+        from idp.launcher.models import LauncherEntry
+
+        db.session.execute(db.delete(LauncherEntry).where(LauncherEntry.client_id == client_id))
+    except ImportError:  # pragma: no cover
+        pass
+    db.session.delete(client)
+    db.session.flush()
+
+
+def list_clients() -> list[Client]:
+    """Every client, by name."""
+    return list(db.session.scalars(db.select(Client).order_by(Client.name, Client.id)))

@@ -1,0 +1,152 @@
+"""Authlib endpoints: revocation (RFC 7009), introspection (RFC 7662), userinfo,
+RP-initiated logout; plus the bearer token validator used by `require_oauth`."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
+from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
+from authlib.oidc.core import UserInfo
+from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
+from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
+from flask import current_app, g
+
+from idp.accounts.models import utcnow
+from idp.audit import record
+from idp.extensions import db
+from idp.oidc import tokens
+from idp.oidc.claims import subject_for, user_info
+from idp.oidc.grants import ALL_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
+from idp.oidc.keys import keyring
+from idp.oidc.models import Token
+
+
+class CompteBearerTokenValidator(BearerTokenValidator):
+    """Bearer tokens: one indexed lookup; refused when the client is disabled or the
+    account locked."""
+
+    def authenticate_token(self, token_string: str) -> Token | None:
+        return tokens.find_by_access_token(token_string)
+
+    def validate_token(self, token, scopes, request):
+        super().validate_token(token, scopes, request)
+        if token.client is None or token.client.disabled:
+            raise InvalidTokenError(realm=self.realm)
+        if token.account_id is not None and (token.account is None or not token.account.is_active):
+            raise InvalidTokenError(realm=self.realm)
+
+
+class RevocationEndpoint(_RevocationEndpoint):
+    CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        token = tokens.find_token(token_string, token_type_hint)
+        if token is not None:
+            g.oidc_token_kind = (
+                "refresh_token"
+                if token.refresh_token_hash == tokens.hash_secret(token_string)
+                else "access_token"
+            )
+        return token
+
+    def revoke_token(self, token: Token, request) -> None:
+        # A refresh token takes its whole family with it; an access token goes alone
+        # (its row also holds the paired refresh token, revoked with it).
+        if g.get("oidc_token_kind") == "refresh_token":
+            count = tokens.revoke_family(token.family_id)
+        else:
+            token.revoked_at = token.revoked_at or utcnow()
+            count = 1
+        record(
+            "token.revoked",
+            account=token.account_id,
+            client_id=token.client_id,
+            kind=g.get("oidc_token_kind"),
+            tokens_revoked=count,
+        )
+        db.session.commit()
+
+
+class IntrospectionEndpoint(_IntrospectionEndpoint):
+    CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
+
+    def query_token(self, token_string, token_type_hint):
+        token = tokens.find_token(token_string, token_type_hint)
+        if token is not None:
+            g.oidc_token_kind = (
+                "refresh_token"
+                if token.refresh_token_hash == tokens.hash_secret(token_string)
+                else "access_token"
+            )
+        return token
+
+    def check_permission(self, token: Token, client, request) -> bool:
+        # A client may introspect the tokens it was issued.
+        return token.client_id == client.client_id
+
+    def create_introspection_payload(self, token: Token | None) -> dict:
+        if token is None or token.is_revoked() or token.client.disabled:
+            return {"active": False}
+        if token.account_id is not None and not (token.account and token.account.is_active):
+            return {"active": False}
+        if g.get("oidc_token_kind") == "refresh_token":
+            if token.rotated_at is not None or token.is_refresh_token_expired():
+                return {"active": False}
+        elif token.is_expired():
+            return {"active": False}
+        return self.introspect_token(token)
+
+    def introspect_token(self, token: Token) -> dict:
+        refresh = g.get("oidc_token_kind") == "refresh_token"
+        payload = {
+            "active": True,
+            "client_id": token.client_id,
+            "token_type": "refresh_token" if refresh else token.token_type,
+            "scope": token.scope,
+            "sub": subject_for(token.account, token.client) if token.account else token.client_id,
+            "aud": token.client_id,
+            "iss": current_app.config["ISSUER"],
+            "exp": token.refresh_expires_at if refresh else token.get_expires_at(),
+            "iat": token.issued_at,
+        }
+        if token.auth_time:
+            payload["auth_time"] = token.auth_time
+        return {k: v for k, v in payload.items() if v is not None}
+
+
+class UserInfoEndpoint(_UserInfoEndpoint):
+    def generate_user_info(self, user, scope: str) -> UserInfo:
+        token: Token = g.authlib_server_oauth2_token
+        if user is None:  # a client_credentials token: there is no person to describe
+            raise InvalidTokenError(description="This token does not belong to a person.")
+        return user_info(user, token.client, scope)
+
+    def get_issuer(self) -> str:
+        return current_app.config["ISSUER"]
+
+    def resolve_private_key(self):
+        return keyring().signing["RS256"]
+
+
+class EndSessionEndpoint(_EndSessionEndpoint):
+    """RP-initiated logout: the id_token_hint must be ours (signature and issuer; its
+    expiry is ignored as the specification allows). The view ends the session."""
+
+    def get_server_jwks(self):
+        return keyring().public
+
+    def get_algorithms(self) -> list[str]:
+        return ["RS256", "ES256"]
+
+    def _validate_id_token_hint(self, id_token_hint: str) -> dict:
+        from authlib.oauth2.rfc6749.errors import InvalidRequestError
+
+        claims = super()._validate_id_token_hint(id_token_hint)
+        if claims.get("iss") != current_app.config["ISSUER"]:
+            raise InvalidRequestError("The id_token_hint was not issued by this provider.")
+        return claims
+
+    def end_session(self, end_session_request) -> None:
+        # The view performs the logout (sessions.end_browser_session) and renders the
+        # page with the front-channel iframes; nothing to do here.
+        g.oidc_end_session_request = end_session_request

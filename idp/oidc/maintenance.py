@@ -1,0 +1,47 @@
+"""Periodic clean-up of the OpenID Provider tables (`compte oidc purge`, and at serve)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from idp.accounts.models import utcnow
+from idp.extensions import db
+from idp.oidc.keys import prune_keys
+from idp.oidc.models import AuthorizationCode, BrowserSession, SessionClient, Token, UsedJti
+
+log = logging.getLogger(__name__)
+# Used codes are kept this long after expiry so that a late replay is still recognised.
+CODE_KEEP = 3600
+SESSION_KEEP = timedelta(days=1)
+
+
+def run() -> dict[str, int]:
+    """Delete expired codes, used jti markers, dead tokens, ended sessions and retired
+    keys past publication. Commits; returns how many rows of each were removed."""
+    now = int(time.time())
+    counts = {}
+    counts["codes"] = db.session.execute(
+        db.delete(AuthorizationCode).where(AuthorizationCode.expires_at < now - CODE_KEEP)
+    ).rowcount
+    counts["jti"] = db.session.execute(db.delete(UsedJti).where(UsedJti.expires_at < now)).rowcount
+    dead_access = (Token.issued_at + Token.expires_in) < now
+    dead_refresh = Token.refresh_expires_at.is_(None) | (Token.refresh_expires_at < now)
+    # Detach children first (parent_id), then delete tokens that can no longer be used.
+    doomed = db.select(Token.id).where(dead_access, dead_refresh)
+    db.session.execute(db.update(Token).where(Token.parent_id.in_(doomed)).values(parent_id=None))
+    counts["tokens"] = db.session.execute(
+        db.delete(Token)
+        .where(dead_access, dead_refresh)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    ended = db.select(BrowserSession.sid).where(BrowserSession.ended_at < utcnow() - SESSION_KEEP)
+    db.session.execute(db.delete(SessionClient).where(SessionClient.sid.in_(ended)))
+    counts["sessions"] = db.session.execute(
+        db.delete(BrowserSession).where(BrowserSession.ended_at < utcnow() - SESSION_KEEP)
+    ).rowcount
+    db.session.commit()
+    counts["keys"] = prune_keys()
+    log.info("oidc purge: %s", counts)
+    return counts

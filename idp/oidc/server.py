@@ -1,0 +1,93 @@
+"""The Authlib authorization server and resource protector, built per app.
+
+`build(app)` (called by idp.oidc.views.init_app) creates a fresh AuthorizationServer and
+ResourceProtector for that app and keeps them in `app.extensions["compte.oauth"]`, so
+that several apps (tests, instances) never share state. `require_oauth` is a module-level
+ResourceProtector usable as a decorator anywhere: it delegates to the current app's.
+
+    from idp.oidc.server import current_token, require_oauth
+
+    @bp.get("/api/things")
+    @require_oauth("launcher")
+    def things():
+        account = current_token.account   # None for client_credentials tokens
+        client = current_token.client
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
+from flask import Flask, current_app
+
+from idp.oidc import tokens
+from idp.oidc.clients import get_client
+from idp.oidc.models import Client
+
+__all__ = ["OAuthState", "build", "current_token", "oauth", "require_oauth"]
+
+EXTENSION_KEY = "compte.oauth"
+
+
+@dataclass
+class OAuthState:
+    server: AuthorizationServer
+    resource_protector: ResourceProtector
+
+
+def query_client(client_id: str) -> Client | None:
+    """An enabled client by client_id (disabled clients do not exist for OAuth)."""
+    if not client_id or not isinstance(client_id, str) or len(client_id) > 64:
+        return None
+    client = get_client(client_id)
+    return client if client is not None and not client.disabled else None
+
+
+def build(app: Flask) -> OAuthState:
+    from authlib.oauth2.rfc7523 import JWTBearerClientAssertion  # noqa: F401
+
+    from idp.oidc import endpoints, grants
+
+    server = AuthorizationServer(query_client=query_client, save_token=tokens.save_token)
+    server.init_app(app)
+    server.register_token_generator("default", tokens.generate_token)
+    server.register_client_auth_method("private_key_jwt", grants.PrivateKeyJWT(leeway=60))
+
+    server.register_grant(
+        grants.AuthorizationCodeGrant,
+        [grants.CompteCodeChallenge(required=True), grants.OpenIDCode(require_nonce=False)],
+    )
+    server.register_grant(grants.RefreshTokenGrant)
+    server.register_grant(grants.ClientCredentialsGrant)
+
+    protector = ResourceProtector()
+    protector.register_token_validator(endpoints.CompteBearerTokenValidator())
+
+    server.register_endpoint(endpoints.RevocationEndpoint)
+    server.register_endpoint(endpoints.IntrospectionEndpoint)
+    server.register_endpoint(endpoints.UserInfoEndpoint(resource_protector=protector))
+    server.register_endpoint(endpoints.EndSessionEndpoint)
+
+    state = OAuthState(server=server, resource_protector=protector)
+    app.extensions[EXTENSION_KEY] = state
+    return state
+
+
+def oauth() -> OAuthState:
+    """The current app's authorization server and resource protector."""
+    return current_app.extensions[EXTENSION_KEY]
+
+
+class _AppResourceProtector(ResourceProtector):
+    """Delegates token validation to the current app's protector."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._default_auth_type = "bearer"
+
+    def validate_request(self, scopes, request, **kwargs):
+        return oauth().resource_protector.validate_request(scopes, request, **kwargs)
+
+
+require_oauth = _AppResourceProtector()

@@ -1,0 +1,184 @@
+"""Access and refresh tokens: generation (opaque or RFC 9068 JWT), storage as hashes,
+one-query lookup, revocation of a whole refresh family."""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from typing import Any
+
+from flask import current_app
+from joserfc import jwt
+
+from idp.accounts.models import Account, utcnow
+from idp.audit import record
+from idp.extensions import db
+from idp.oidc.claims import subject_for
+from idp.oidc.clients import hash_secret
+from idp.oidc.keys import signing_key
+from idp.oidc.models import Client, Token
+
+
+def _lifetime(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default))
+
+
+def issuer() -> str:
+    return current_app.config["ISSUER"]
+
+
+def _jwt_access_token(client: Client, user: Account | None, scope: str, expires_in: int) -> str:
+    """An RFC 9068 access token (typ at+jwt), signed with the client's ID token algorithm."""
+    now = int(time.time())
+    alg = client.id_token_signed_response_alg or "RS256"
+    key = signing_key(alg)
+    claims: dict[str, Any] = {
+        "iss": issuer(),
+        "exp": now + expires_in,
+        "aud": client.client_id,
+        "sub": subject_for(user, client) if user else client.client_id,
+        "client_id": client.client_id,
+        "iat": now,
+        "jti": secrets.token_urlsafe(16),
+        "scope": scope,
+    }
+    return jwt.encode({"alg": alg, "typ": "at+jwt", "kid": key.kid}, claims, key)
+
+
+def generate_token(
+    grant_type: str,
+    client: Client,
+    user: Account | None = None,
+    scope: str | None = None,
+    expires_in: int | None = None,
+    include_refresh_token: bool = True,
+) -> dict:
+    """Authlib token generator ("default"): opaque or JWT per client; a refresh token
+    only for refresh-capable clients granted offline_access (or when rotating)."""
+    scope = client.get_allowed_scope(scope) or ""
+    expires_in = expires_in or _lifetime("ACCESS_TOKEN_LIFETIME", 600)
+    if client.access_token_format == "jwt":  # noqa: S105
+        access_token = _jwt_access_token(client, user, scope, expires_in)
+    else:
+        access_token = secrets.token_urlsafe(32)
+    token = {"token_type": "Bearer", "access_token": access_token, "expires_in": expires_in}
+    wants_refresh = include_refresh_token and client.check_grant_type("refresh_token")
+    if grant_type == "authorization_code":
+        wants_refresh = wants_refresh and "offline_access" in scope.split()
+    if grant_type == "client_credentials" or user is None:
+        wants_refresh = False
+    if wants_refresh:
+        token["refresh_token"] = secrets.token_urlsafe(32)
+    if scope:
+        token["scope"] = scope
+    return token
+
+
+def save_token(token: dict, request: Any) -> Token:
+    """Store a freshly issued token (hashes only) and audit it. Not committed: the token
+    view commits once the response (ID token included) is built."""
+    client: Client = request.client
+    user = request.user
+    now = int(time.time())
+    parent: Token | None = getattr(request, "refresh_token", None)
+    code = getattr(request, "authorization_code", None)
+    row = Token(
+        client_id=client.client_id,
+        account_id=user.id if user is not None else None,
+        token_type=token.get("token_type", "Bearer"),
+        access_token_hash=hash_secret(token["access_token"]),
+        refresh_token_hash=hash_secret(token["refresh_token"])
+        if token.get("refresh_token")
+        else None,
+        family_id=parent.family_id if parent is not None else str(uuid.uuid4()),
+        parent_id=parent.id if parent is not None else None,
+        scope=token.get("scope", ""),
+        issued_at=now,
+        expires_in=int(token.get("expires_in", 0)),
+        refresh_expires_at=(
+            now + _lifetime("REFRESH_TOKEN_LIFETIME", 2592000)
+            if token.get("refresh_token")
+            else None
+        ),
+        code_id=code.id if code is not None else (parent.code_id if parent is not None else None),
+        sid=code.sid if code is not None else (parent.sid if parent is not None else None),
+        auth_time=code.auth_time if code is not None else (parent.auth_time if parent else None),
+    )
+    db.session.add(row)
+    record(
+        "token.issued",
+        account=user,
+        client_id=client.client_id,
+        grant_type=request.payload.grant_type if request.payload else None,
+        scope=row.scope,
+        refresh=bool(row.refresh_token_hash),
+    )
+    return row
+
+
+def find_by_access_token(value: str) -> Token | None:
+    """The token row for an access token: one indexed query (client and account joined)."""
+    if not value:
+        return None
+    return db.session.scalar(db.select(Token).where(Token.access_token_hash == hash_secret(value)))
+
+
+def find_by_refresh_token(value: str) -> Token | None:
+    if not value:
+        return None
+    return db.session.scalar(db.select(Token).where(Token.refresh_token_hash == hash_secret(value)))
+
+
+def find_token(value: str, hint: str | None = None) -> Token | None:
+    """Access or refresh token, trying the hinted kind first (RFC 7009 / 7662)."""
+    finders = [find_by_access_token, find_by_refresh_token]
+    if hint == "refresh_token":
+        finders.reverse()
+    for finder in finders:
+        token = finder(value)
+        if token is not None:
+            return token
+    return None
+
+
+def revoke_family(family_id: str) -> int:
+    """Revoke every token that descends from the same authorization. Not committed."""
+    result = db.session.execute(
+        db.update(Token)
+        .where(Token.family_id == family_id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def revoke_from_code(code_id: int) -> int:
+    """Revoke every token issued from an authorization code (code replay). Not committed."""
+    families = list(db.session.scalars(db.select(Token.family_id).where(Token.code_id == code_id)))
+    return sum(revoke_family(family) for family in set(families))
+
+
+def claim_refresh_token(value: str) -> Token | None:
+    """Take a refresh token for rotation, atomically. A token already rotated means
+    reuse: the whole family is revoked (and audited) and None is returned. Commits then."""
+    token = find_by_refresh_token(value)
+    if token is None or token.revoked_at is not None or token.is_refresh_token_expired():
+        return None
+    claimed = db.session.execute(
+        db.update(Token)
+        .where(Token.id == token.id, Token.rotated_at.is_(None), Token.revoked_at.is_(None))
+        .values(rotated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        count = revoke_family(token.family_id)
+        record(
+            "token.refresh_reuse_detected",
+            account=token.account_id,
+            client_id=token.client_id,
+            family=token.family_id,
+            tokens_revoked=count,
+        )
+        db.session.commit()
+        return None
+    return token

@@ -1,0 +1,355 @@
+"""scripts/bench: measure Compte under gunicorn on PostgreSQL against its targets.
+
+Runs from the repository root (scripts/bench calls it with the .venv's Python). Starts a
+minimal Flask app and Compte under the same gunicorn settings, seeds a database of its
+own, drives each endpoint with wrk for a fixed time, measures bcrypt alone, reads the
+workers' memory from /proc, stops every server it started (by pid), drops the database,
+prints a table and writes it into docs/benchmarks.md.
+
+The machine may be shared: every Compte figure is measured right after a run of the
+minimal app, and ratios use that adjacent baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import bench_report
+import bench_seed
+import bench_spy
+import requests
+from bench_bcrypt import checks_per_second
+from bench_servers import Gunicorn, free_port, lua_fixed, lua_rotating, run_wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+ENDPOINTS = ("discovery", "jwks", "token", "refresh", "userinfo", "introspect", "login")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--duration", type=float, default=10, help="seconds per measured run")
+    p.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per endpoint")
+    p.add_argument("--login-duration", type=float, default=20, help="seconds for login")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
+    p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    p.add_argument("--preload", action="store_true", help="gunicorn --preload (shared pages)")
+    p.add_argument("--connections", type=int, default=8, help="wrk connections")
+    p.add_argument("--login-connections", type=int, default=4)
+    p.add_argument("--login-accounts", type=int, default=64)
+    p.add_argument("--refresh-tokens", type=int, default=40000, help="prepared for one run")
+    p.add_argument(
+        "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/compte_bench"
+    )
+    p.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/15",
+        help="rate-limit and throttle storage, as in production ('' = in process)",
+    )
+    p.add_argument("--preset", default="cnfpt", help="cnfpt and cpf use bcrypt cost 12")
+    p.add_argument("--bcrypt-rounds", type=int, default=None, help="override the preset's")
+    p.add_argument("--only", default=",".join(ENDPOINTS), help="comma-separated endpoints")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra Compte setting, passed as COMPTE_NAME (a TOML value); repeatable",
+    )
+    p.add_argument(
+        "--app",
+        default="idp:create_app()",
+        help="WSGI app served as Compte (e.g. 'bench_variants:prepared_app()')",
+    )
+    p.add_argument("--profile", default="", help="endpoints to sample with py-spy meanwhile")
+    p.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    p.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    return p.parse_args(argv)
+
+
+def compte_env(args: argparse.Namespace, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTE_")}
+    env.update(
+        COMPTE_PRESET=args.preset,
+        COMPTE_ISSUER=f"http://127.0.0.1:{port}",
+        COMPTE_DATABASE_URL=args.database_url,
+        COMPTE_SECRET_KEY=secrets.token_urlsafe(32),
+        COMPTE_REDIS_URL=args.redis_url,
+        COMPTE_RATELIMIT_KEY_PREFIX=f"compte-bench-{os.getpid()}",
+        # All the load comes from 127.0.0.1: lift the per-address limits (the counters
+        # are still incremented and reset on every login, as in production).
+        COMPTE_LOGIN_RATE_LIMIT="1000000 per minute",
+        COMPTE_LOGIN_CAPTCHA_AFTER="1000000",
+        COMPTE_MAIL_WORKER="false",
+    )
+    for item in args.set:
+        name, _, value = item.partition("=")
+        env[f"COMPTE_{name}"] = value
+    if args.bcrypt_rounds:
+        env["COMPTE_BCRYPT_ROUNDS"] = str(args.bcrypt_rounds)
+    return env
+
+
+def _get(url: str, **kwargs) -> requests.Response:
+    return requests.get(url, timeout=30, **kwargs)
+
+
+def _post(url: str, **kwargs) -> requests.Response:
+    return requests.post(url, timeout=30, **kwargs)
+
+
+def check(name: str, response: requests.Response, expected: int) -> None:
+    if response.status_code != expected:
+        raise RuntimeError(
+            f"{name}: HTTP {response.status_code} (expected {expected}): {response.text[:300]}"
+        )
+
+
+def prepare_scripts(args, work: Path, compte: Gunicorn, data: bench_seed.Seeded) -> dict:
+    """Per endpoint: (URL, wrk Lua script or None), after one request proving it works."""
+    base = compte.url
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    auth = {**form, "Authorization": data.basic_auth}
+    bearer = {"Authorization": f"Bearer {data.access_token}"}
+    plans: dict = {}
+
+    def plan(name: str, make) -> None:
+        try:
+            plans[name] = make()
+        except Exception as error:  # reported in the table, the rest still runs
+            plans[name] = error
+            print(f"  {name}: NOT MEASURED: {error}", file=sys.stderr)
+
+    def discovery():
+        check("discovery", _get(f"{base}/.well-known/openid-configuration"), 200)
+        return f"{base}/.well-known/openid-configuration", None
+
+    def jwks():
+        check("jwks", _get(f"{base}/oauth/jwks"), 200)
+        return f"{base}/oauth/jwks", None
+
+    def token():
+        body = "grant_type=client_credentials&scope=launcher"
+        check("token", _post(f"{base}/oauth/token", data=body, headers=auth), 200)
+        return f"{base}/oauth/token", lua_fixed(
+            work / "token.lua", "POST", "/oauth/token", auth, body
+        )
+
+    def refresh():
+        warm = data.refresh_files["warmup"].read_text().splitlines()
+        check("refresh", _post(f"{base}/oauth/token", data=warm[-1], headers=auth), 200)
+        script = lua_rotating(
+            work / "refresh.lua", "/oauth/token", auth, data.refresh_files["measure"], threads=1
+        )
+        warm_script = lua_rotating(
+            work / "refresh-warm.lua", "/oauth/token", auth, data.refresh_files["warmup"], threads=1
+        )
+        return f"{base}/oauth/token", script, warm_script
+
+    def userinfo():
+        check("userinfo", _get(f"{base}/oauth/userinfo", headers=bearer), 200)
+        return f"{base}/oauth/userinfo", lua_fixed(
+            work / "userinfo.lua", "GET", "/oauth/userinfo", bearer
+        )
+
+    def introspect():
+        body = f"token={data.access_token}&token_type_hint=access_token"
+        answer = _post(f"{base}/oauth/introspect", data=body, headers=auth)
+        check("introspect", answer, 200)
+        if not answer.json().get("active"):
+            raise RuntimeError(f"introspect: token not active: {answer.text[:200]}")
+        return f"{base}/oauth/introspect", lua_fixed(
+            work / "introspect.lua", "POST", "/oauth/introspect", auth, body
+        )
+
+    def login():
+        cookie, csrf_token = bench_seed.login_form(base)
+        headers = {**form, "Cookie": cookie}
+        lines = [
+            urlencode(
+                {"identifier": email, "password": bench_seed.PASSWORD, "csrf_token": csrf_token}
+            )
+            for email in data.emails
+        ]
+        bodies = work / "login.txt"
+        bodies.write_text("\n".join(lines) + "\n")
+        answer = _post(f"{base}/login", data=lines[0], headers=headers, allow_redirects=False)
+        check("login", answer, 302)
+        return f"{base}/login", lua_rotating(work / "login.lua", "/login", headers, bodies, 1)
+
+    makers = dict(
+        discovery=discovery,
+        jwks=jwks,
+        token=token,
+        refresh=refresh,
+        userinfo=userinfo,
+        introspect=introspect,
+        login=login,
+    )
+    for name in args.only.split(","):
+        plan(name, makers[name])
+    return plans
+
+
+def _cpu_ms(seconds: float, wrk: dict) -> float:
+    """Worker CPU time per request, in ms (less sensitive to a busy machine than req/s)."""
+    return 1000.0 * seconds / wrk["requests"] if wrk["requests"] else 0.0
+
+
+def measure(args, plans: dict, hello: Gunicorn, compte: Gunicorn, app) -> dict:
+    results: dict = {}
+    for name, planned in plans.items():
+        if isinstance(planned, Exception):
+            results[name] = {"error": str(planned)}
+            continue
+        url, script, *warm = planned
+        login = name == "login"
+        seconds = args.login_duration if login else args.duration
+        conns = args.login_connections if login else args.connections
+        print(f"  {name}: warm-up, baseline {seconds:g} s, then {seconds:g} s …", flush=True)
+        run_wrk(hello.url + "/", args.warmup, conns)
+        run_wrk(url, args.warmup, conns, script=(warm[0] if warm else script))
+        entry: dict = {}
+        if login:
+            # bcrypt alone, right before the login run, with as many processes as workers.
+            entry["bcrypt_1"] = checks_per_second(app.config["BCRYPT_ROUNDS"], 1, seconds / 2)
+            entry["bcrypt_n"] = checks_per_second(
+                app.config["BCRYPT_ROUNDS"], args.workers, seconds
+            )
+            before = bench_seed.count_events(app, "login.succeeded", "login.failed")
+        else:
+            cpu = hello.cpu_seconds()
+            entry["baseline"] = run_wrk(hello.url + "/", seconds, conns).as_dict()
+            entry["baseline"]["cpu_ms"] = _cpu_ms(hello.cpu_seconds() - cpu, entry["baseline"])
+        cpu = compte.cpu_seconds()
+        spy = None
+        if name in args.profile.split(","):
+            spy_out = compte.log.parent / f"py-spy-{name}.txt"
+            spy = bench_spy.start(compte.proc.pid, seconds, spy_out)
+        result = run_wrk(url, seconds, conns, script=script)
+        if spy is not None:
+            spy.wait(timeout=60)
+            entry["profile"] = bench_spy.summary(spy_out)
+            print(entry["profile"])
+        entry["wrk"] = result.as_dict()
+        entry["wrk"]["cpu_ms"] = _cpu_ms(compte.cpu_seconds() - cpu, entry["wrk"])
+        if login:
+            after = bench_seed.count_events(app, "login.succeeded", "login.failed")
+            entry["logins_ok"] = after["login.succeeded"] - before["login.succeeded"]
+            entry["logins_failed"] = after["login.failed"] - before["login.failed"]
+            entry["logins_per_second"] = entry["logins_ok"] / result.seconds
+        if name == "refresh" and result.requests > args.refresh_tokens:
+            entry["note"] = "more requests than prepared tokens: the excess was refused"
+        results[name] = entry
+    return results
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    load_before = os.getloadavg()
+    work = Path(tempfile.mkdtemp(prefix="compte-bench-"))
+    port = free_port()
+    env = compte_env(args, port)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("COMPTE_")})
+    common = dict(
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
+        preload=args.preload,
+    )
+    hello = Gunicorn(
+        "hello", "bench_hello:app", free_port(), env=env, log=work / "hello.log", **common
+    )
+    compte = Gunicorn("compte", args.app, port, env=env, log=work / "compte.log", **common)
+    print(f"Database {args.database_url} (created), work files in {work}")
+    bench_seed.create_database(args.database_url)
+    try:
+        from idp import create_app
+
+        app = create_app()
+        data = bench_seed.seed(
+            app,
+            work,
+            args.login_accounts,
+            {"warmup": 6000, "measure": args.refresh_tokens},
+        )
+        hello.start()
+        compte.start()
+        print(
+            f"hello on {hello.url} (workers {hello.worker_pids()}), "
+            f"Compte on {compte.url} (workers {compte.worker_pids()})"
+        )
+        plans = prepare_scripts(args, work, compte, data)
+        results = measure(args, plans, hello, compte, app)
+        memory = {"hello": hello.memory(), "compte": compte.memory()}
+    finally:
+        hello.stop()
+        compte.stop()
+        if not args.keep_db:
+            try:
+                from idp.extensions import db
+
+                with app.app_context():
+                    db.engine.dispose()
+            except Exception:  # noqa: S110 - the app may not exist if seeding failed
+                pass
+            bench_seed.drop_database(args.database_url)
+        forget_counters(args.redis_url, env["COMPTE_RATELIMIT_KEY_PREFIX"])
+    run = {
+        "started": started,
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "command": "scripts/bench " + " ".join(argv),
+        "settings": {
+            **vars(args),
+            "json": str(args.json) if args.json else None,
+            "bcrypt_rounds": app.config["BCRYPT_ROUNDS"],
+            "gunicorn": " ".join(compte.command()[1:-1]),
+        },
+        "machine": bench_report.machine(load_before),
+        "results": results,
+        "memory": memory,
+    }
+    table = bench_report.table(run)
+    print()
+    print(table)
+    if args.json:
+        args.json.write_text(json.dumps(run, indent=2, default=str))
+    if not args.no_doc:
+        bench_report.write_doc(ROOT / "docs" / "benchmarks.md", run, table)
+        print("\nWritten into docs/benchmarks.md")
+    if args.profile or any("error" in entry for entry in results.values()):
+        print(f"Server logs and work files kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def forget_counters(redis_url: str, prefix: str) -> None:
+    """Delete the rate-limit and throttle counters this run left in Redis."""
+    if not redis_url:
+        return
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_url)
+        keys = list(client.scan_iter(match=f"*{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+    except redis.RedisError as error:
+        print(f"(could not clean Redis: {error})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

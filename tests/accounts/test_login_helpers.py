@@ -1,0 +1,63 @@
+"""Helpers shared by the login, password, profile and secondary e-mail tests (no tests)."""
+
+from __future__ import annotations
+
+import re
+
+from idp.accounts.models import Account
+from idp.accounts.services import create_account
+from idp.audit.models import AuditEvent
+from idp.extensions import db
+
+PASSWORD = "Tournesol-2026"
+NEW_PASSWORD = "Girasole#2027"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def make_account(app, email: str = "ivan@example.org", password: str = PASSWORD, **fields) -> int:
+    """A confirmed account (unless confirmed=False); returns its id."""
+    fields.setdefault("confirmed", True)
+    with app.app_context():
+        account = create_account(
+            email=email, password=password, given_name="Ivan", family_name="Petrov", **fields
+        )
+        db.session.commit()
+        return account.id
+
+
+def account(app, account_id: int) -> Account:
+    """A detached fresh copy of the account row."""
+    with app.app_context():
+        row = db.session.get(Account, account_id)
+        db.session.expunge(row)
+        return row
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF token in the page"
+    return found.group(1) or found.group(2)
+
+
+def post_form(client, url: str, data: dict, *, page: str | None = None, **kwargs):
+    """GET `page` (default `url`) for a CSRF token, then POST `data` to `url`."""
+    html = client.get(page or url).get_data(as_text=True)
+    return client.post(url, data={"csrf_token": csrf_of(html), **data}, **kwargs)
+
+
+def login(client, identifier: str, password: str, url: str = "/login", **extra):
+    return post_form(client, url, {"identifier": identifier, "password": password, **extra})
+
+
+def events(app, event_type: str) -> list[AuditEvent]:
+    with app.app_context():
+        rows = db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.type == event_type).order_by(AuditEvent.id)
+        ).all()
+        for row in rows:
+            db.session.expunge(row)
+        return list(rows)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)

@@ -1,0 +1,26 @@
+"""Recipient routing of account messages (plain function, no app)."""
+
+from idp.accounts.recipients import recipients_for
+
+
+def test_without_secondary_everything_goes_to_the_primary():
+    """No confirmed secondary address: the primary receives every message."""
+    for kind in ("password_reset", "password_changed", "registration_confirm", "anything"):
+        assert recipients_for(kind, "a@x.org", None) == ["a@x.org"]
+
+
+def test_confirmed_secondary_receives_every_account_message():
+    """Once confirmed, the secondary address receives the ordinary account messages."""
+    assert recipients_for("account_exists", "a@x.org", "b@y.net") == ["b@y.net"]
+    assert recipients_for("profile_notice", "a@x.org", "b@y.net") == ["b@y.net"]
+
+
+def test_password_messages_go_to_both_addresses():
+    """Password reset and change messages go to both addresses (seed 000)."""
+    assert recipients_for("password_reset", "a@x.org", "b@y.net") == ["a@x.org", "b@y.net"]
+    assert recipients_for("password_changed", "a@x.org", "b@y.net") == ["a@x.org", "b@y.net"]
+
+
+def test_empty_secondary_counts_as_none():
+    """An empty string is no address."""
+    assert recipients_for("password_reset", "a@x.org", "") == ["a@x.org"]

@@ -1,0 +1,235 @@
+"""Login throttling: captcha after failures (per account and per address), then a pause,
+atomic counting under parallel guesses, and the per-address rate limit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+
+import requests
+
+from idp.accounts.models import Account
+from idp.accounts.throttle import (
+    LoginThrottle,
+    Policy,
+    allowed_without_captcha,
+    captcha_required,
+    effective_failures,
+    seconds_left,
+)
+from idp.extensions import db
+from tests.accounts.test_login_helpers import (
+    PASSWORD,
+    account,
+    csrf_of,
+    events,
+    login,
+    make_account,
+    text,
+)
+from tests.support.captcha import captcha_answers, captcha_fields  # noqa: F401  (fixture)
+
+POLICY = Policy(captcha_after=3, delay=2, window=900)
+NOW = datetime(2026, 1, 1, 12, 0, 0)
+
+
+def test_failures_older_than_the_window_are_forgotten():
+    """A failure counts during the window only."""
+    assert effective_failures(5, NOW - timedelta(seconds=899), NOW, 900) == 5
+    assert effective_failures(5, NOW - timedelta(seconds=901), NOW, 900) == 0
+    assert effective_failures(5, None, NOW, 900) == 0
+    assert effective_failures(0, NOW, NOW, 900) == 0
+
+
+def test_captcha_from_the_limit_on():
+    """The captcha is required once the failures reach the limit, not before."""
+    assert not captcha_required(2, POLICY)
+    assert captcha_required(3, POLICY)
+    assert captcha_required(40, POLICY)
+
+
+def test_only_the_first_attempts_pass_without_captcha():
+    """Attempt numbers (counted before the check) 1..limit pass; the next ones do not."""
+    assert [allowed_without_captcha(n, POLICY) for n in range(1, 6)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_seconds_left_rounds_up_and_never_goes_negative():
+    """The pause is told in whole seconds, rounded up."""
+    assert seconds_left(10.2, 9.0) == 2
+    assert seconds_left(10.0, 10.0) == 0
+    assert seconds_left(5.0, 10.0) == 0
+
+
+def _bad_credentials(app) -> int:
+    return sum(
+        1 for e in events(app, "login.failed") if e.details.get("reason") == "bad_credentials"
+    )
+
+
+def test_captcha_after_failures_then_a_pause(app, client, captcha_answers):  # noqa: F811
+    """After 3 failures the captcha is required (no password check without it); with the
+    captcha each failure imposes the pause; the right password then logs in and resets."""
+    app.config["LOGIN_FAILURE_DELAY"] = 1
+    account_id = make_account(app)
+    for _ in range(2):
+        assert "captcha_id" not in text(login(client, "ivan@example.org", "Mauvais-1"))
+    third = text(login(client, "ivan@example.org", "Mauvais-1"))
+    assert "Identifiant ou mot de passe incorrect." in third and 'name="captcha_id"' in third
+
+    # Without the captcha, even the right password is not checked.
+    page = text(login(client, "ivan@example.org", PASSWORD))
+    assert 'name="captcha_id"' in page and client.get("/").status_code == 302
+    assert _bad_credentials(app) == 3
+
+    # With the captcha: a wrong password is checked, then the pause applies.
+    page = text(client.get("/login?identifier=ivan@example.org"))
+    data = {"identifier": "ivan@example.org", "password": "Mauvais-1", "csrf_token": csrf_of(page)}
+    wrong = client.post("/login", data={**data, **captcha_fields(captcha_answers, page)})
+    assert "Identifiant ou mot de passe incorrect." in text(wrong)
+    assert _bad_credentials(app) == 4
+    page = text(wrong)
+    early = client.post(
+        "/login",
+        data={**data, "password": PASSWORD, **captcha_fields(captcha_answers, page)},
+    )
+    assert early.status_code == 429
+    assert "Merci de patienter 1 seconde avant de réessayer." in text(early)
+    assert client.get("/").status_code == 302
+
+    time.sleep(1.1)
+    page = text(early)
+    ok = client.post(
+        "/login",
+        data={**data, "password": PASSWORD, **captcha_fields(captcha_answers, page)},
+    )
+    assert ok.status_code == 302 and ok.headers["Location"] == "/"
+    assert account(app, account_id).failed_logins == 0
+
+
+def test_failures_from_one_address_require_the_captcha_for_any_account(app, client):
+    """Guessing several identifiers from one address brings the captcha for all of them."""
+    make_account(app)
+    for n in range(3):
+        login(client, f"nobody{n}@example.org", "Mauvais-1")
+    assert 'name="captcha_id"' in text(client.get("/login"))
+    page = text(login(client, "ivan@example.org", PASSWORD))
+    assert 'name="captcha_id"' in page and client.get("/").status_code == 302
+
+
+def test_unknown_identifier_gets_the_captcha_like_a_known_account(app, client):
+    """An unknown identifier behaves like an account: the captcha comes after 3 failures
+    (from different addresses too), so the captcha does not reveal which accounts exist."""
+    for n in range(3):
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        login(client, "nobody@example.org", "Mauvais-1")
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert 'name="captcha_id"' in text(login(client, "nobody@example.org", "Mauvais-1"))
+
+
+def _parallel_guesses(base_url: str, identifiers: list[str]) -> list[int]:
+    """Fire one wrong guess per identifier at the same instant, each from its own session."""
+    sessions = []
+    for _ in identifiers:
+        session = requests.Session()
+        sessions.append((session, csrf_of(session.get(f"{base_url}/login").text)))
+    barrier = threading.Barrier(len(identifiers))
+    statuses: list[int] = []
+
+    def guess(session, token, identifier):
+        barrier.wait()
+        response = session.post(
+            f"{base_url}/login",
+            data={"csrf_token": token, "identifier": identifier, "password": "Mauvais-1"},
+            allow_redirects=False,
+        )
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=guess, args=(s, t, i))
+        for (s, t), i in zip(sessions, identifiers, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return statuses
+
+
+def test_parallel_guesses_do_not_slip_past_the_limit(app, live_server):
+    """10 simultaneous wrong guesses on one account: at most 3 passwords are checked, and
+    the captcha is then required even for the right password."""
+    account_id = make_account(app)
+    statuses = _parallel_guesses(live_server, ["ivan@example.org"] * 10)
+    assert statuses == [200] * 10
+    # Two counters (account, address) each bound the checks: never more than the limit.
+    assert 1 <= _bad_credentials(app) <= 3
+    assert account(app, account_id).failed_logins >= 3
+    session = requests.Session()
+    token = csrf_of(session.get(f"{live_server}/login").text)
+    response = session.post(
+        f"{live_server}/login",
+        data={"csrf_token": token, "identifier": "ivan@example.org", "password": PASSWORD},
+        allow_redirects=False,
+    )
+    assert response.status_code == 200 and 'name="captcha_id"' in response.text
+
+
+def test_rate_limit_per_address(app, client):
+    """Beyond LOGIN_RATE_LIMIT attempts from one address, the login answers 429."""
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    make_account(app)
+    assert login(client, "ivan@example.org", "Mauvais-1").status_code == 200
+    assert login(client, "ivan@example.org", "Mauvais-1").status_code == 200
+    limited = login(client, "ivan@example.org", PASSWORD)
+    assert limited.status_code == 429 and "Trop de tentatives" in text(limited)
+    assert client.get("/login").status_code == 200  # the page itself stays readable
+
+
+def _count_in_threads(app, account_id: int | None, identifier: str, n: int) -> list[int]:
+    numbers: list[int] = []
+    barrier = threading.Barrier(n)
+
+    def count(i: int) -> None:
+        with app.app_context():
+            subject = db.session.get(Account, account_id) if account_id else None
+            throttle = LoginThrottle(subject, identifier, f"10.1.0.{i}")
+            barrier.wait(20)
+            numbers.append(throttle.count_attempt())
+            db.session.remove()
+
+    threads = [threading.Thread(target=count, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return numbers
+
+
+def test_account_counter_is_atomic(app):
+    """12 attempts counted at once on one account (each from its own address) get the
+    numbers 1..12: the single UPDATE … RETURNING loses none. (12: under the pool size.)"""
+    account_id = make_account(app)
+    assert sorted(_count_in_threads(app, account_id, "ivan@example.org", 12)) == list(range(1, 13))
+    assert account(app, account_id).failed_logins == 12
+
+
+def test_unknown_identifier_counter_is_atomic(app):
+    """The same for an unknown identifier, counted in the limiter storage."""
+    numbers = _count_in_threads(app, None, "nobody@example.org", 12)
+    assert sorted(numbers) == list(range(1, 13))
+
+
+def test_successful_logins_do_not_bring_the_captcha(app, client):
+    """Good logins from one address are not counted as failures (no captcha after 5)."""
+    make_account(app)
+    for _ in range(5):
+        response = login(app.test_client(), "ivan@example.org", PASSWORD)
+        assert response.status_code == 302
+    assert 'name="captcha_id"' not in text(client.get("/login"))

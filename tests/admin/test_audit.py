@@ -1,0 +1,115 @@
+"""The audit log: admin filters and pagination over HTTP, `compte audit prune`."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from idp import audit
+from idp.accounts.models import Account, utcnow
+from idp.audit.models import AuditEvent
+from idp.extensions import db
+
+
+@pytest.fixture
+def events(app, make_account) -> dict[str, int]:
+    """A small history: two people, two clients, several types and dates."""
+    ivan = make_account("ivan@exemple.fr", given_name="Ivan")
+    lea = make_account("lea@exemple.fr", given_name="Léa")
+    now = utcnow()
+    with app.app_context():
+        rows = [
+            ("login.succeeded", ivan, None, now - timedelta(days=1)),
+            ("login.failed", ivan, None, now - timedelta(days=10)),
+            ("consent.granted", ivan, "formadist", now - timedelta(days=3)),
+            ("token.revoked", lea, "cpf", now - timedelta(days=2)),
+            ("login.succeeded", lea, None, now - timedelta(days=40)),
+        ]
+        for kind, account_id, client_id, when in rows:
+            event = audit.record(
+                kind, account=db.session.get(Account, account_id), client_id=client_id
+            )
+            event.created_at = when
+        db.session.commit()
+    return {"ivan": ivan, "lea": lea}
+
+
+def _rows(html: str) -> list[str]:
+    """The event types listed in the audit table, in order."""
+    import re
+
+    return re.findall(r"<td><code>([a-z_.]+)</code></td>", html)
+
+
+def test_audit_page_refuses_non_admins(client, user_client):
+    """Anonymous people go to login; ordinary accounts get 403."""
+    assert "/login" in client.get("/admin/audit").headers["Location"]
+    assert user_client.get("/admin/audit").status_code == 403
+
+
+def test_filter_by_account_client_type_and_period(admin_client, events):
+    """Each filter narrows the list; they combine."""
+
+    def get(**query):
+        return _rows(admin_client.get("/admin/audit", query_string=query).get_data(as_text=True))
+
+    assert get(account="ivan@exemple.fr") == ["login.succeeded", "consent.granted", "login.failed"]
+    assert get(account="IVAN@exemple.fr ", type="login") == ["login.succeeded", "login.failed"]
+    assert get(client_id="cpf") == ["token.revoked"]
+    assert get(type="login.failed") == ["login.failed"]
+    since = (utcnow() - timedelta(days=5)).date().isoformat()
+    until = (utcnow() - timedelta(days=2)).date().isoformat()
+    assert get(account="lea@exemple.fr", since=since) == ["token.revoked"]
+    assert get(account="ivan@exemple.fr", since=since, until=until) == ["consent.granted"]
+    assert get(account="nobody@exemple.fr") == []
+
+
+def test_bad_dates_get_a_message_not_a_500(admin_client, events):
+    """An unreadable date is reported next to its field."""
+    response = admin_client.get("/admin/audit", query_string={"since": "31/02/2026"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="since-error"' in html and 'aria-invalid="true"' in html
+    assert _rows(html) == []
+
+
+def test_pagination_keeps_filters(app, admin_client, events):
+    """Fifty events a page, newest first; the next-page link keeps the filters."""
+    with app.app_context():
+        for number in range(120):
+            audit.record("admin.client.updated", client_id="formadist", n=number)
+        db.session.commit()
+    first = admin_client.get("/admin/audit", query_string={"type": "admin"}).get_data(as_text=True)
+    assert len(_rows(first)) == 50 and "120 événements" in first
+    assert "Page 1 sur 3" in first
+    assert "type=admin" in first and "page=2" in first
+    third = admin_client.get("/admin/audit", query_string={"type": "admin", "page": 3})
+    assert len(_rows(third.get_data(as_text=True))) == 20
+    beyond = admin_client.get("/admin/audit", query_string={"type": "admin", "page": 9})
+    assert beyond.status_code == 200 and _rows(beyond.get_data(as_text=True)) == []
+
+
+def test_events_record_ip_and_user_agent(app, admin_client, events):
+    """Events recorded during a request carry the IP address and the user agent."""
+    admin_client.get(f"/admin/users/{events['ivan']}/export", headers={"User-Agent": "Probe/1"})
+    with app.app_context():
+        event = db.session.scalar(
+            db.select(AuditEvent).where(AuditEvent.type == "admin.user.exported")
+        )
+        assert event.ip_address == "127.0.0.1" and event.user_agent == "Probe/1"
+        assert event.actor_id is not None and event.account_id == events["ivan"]
+
+
+def test_prune_removes_events_past_retention(app, cli, events):
+    """`compte audit prune` keeps AUDIT_RETENTION_DAYS (or --days) of history."""
+    result = cli("audit", "prune", "--days", "30", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"removed": 1, "retention_days": 30}
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == 4
+    app.config["AUDIT_RETENTION_DAYS"] = 5
+    result = cli("audit", "prune")
+    assert result.exit_code == 0 and "1 audit event(s)" in result.output
+    assert cli("audit", "prune", "--days", "0").exit_code == 2  # refused: at least one day

@@ -1,0 +1,79 @@
+"""Playwright fixtures for every browser test: ONE headless Chromium (/usr/bin/chromium)
+per test session — Playwright's sync API allows a single instance per thread.
+
+@pytest.mark.browser
+def test_x(live_server, page, shot):
+    page.goto(live_server + "/register")
+    shot("register")          # test-output/<test>/01-register.png
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("COMPTE_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator:
+    """The session's headless Chromium (missing: skipped with the reason, failed in CI)."""
+    if not Path(CHROMIUM).exists():
+        message = f"no Chromium at {CHROMIUM} (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium) -> Iterator:
+    """A fresh browser context (no cookies) and page, in French, 1280×900."""
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def shot(page, output_dir: Path) -> Callable[[str], Path]:
+    """`shot(name)` saves a full-page screenshot as output_dir/NN-name.png; returns its path."""
+    counter = {"n": 0}
+
+    def take(name: str) -> Path:
+        counter["n"] += 1
+        path = output_dir / f"{counter['n']:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def close_contexts(browser) -> None:
+    """Close what a test opened on the shared browser (never the browser itself)."""
+    for context in list(browser.contexts):
+        context.close()
