@@ -49,10 +49,18 @@ def serve(ctx: AppContext, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from idp import maintenance
+    from idp.request_log import RedactingRequestHandler
 
     app = ctx.app
     maintenance.on_serve(app)
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    run_simple(
+        host,
+        port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        request_handler=RedactingRequestHandler,
+    )
 
 
 @main.group()

@@ -33,6 +33,9 @@ def init_app(app: Flask) -> None:
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:
                     abort(400, description=_("La demande contient un caractère interdit."))
+        # Flask-WTF also reads JSON bodies as form data.
+        if request.is_json and b"\\u0000" in request.get_data(cache=True):
+            abort(400, description=_("La demande contient un caractère interdit."))
         if "\x00" in request.path:
             abort(400, description=_("La demande contient un caractère interdit."))
 

@@ -47,7 +47,9 @@ from idp.oidc.models import (
 
 
 def _new_client_id() -> str:
-    return secrets.token_urlsafe(18)
+    # Never a leading "-": the id is typed as a command-line argument (`compte clients show ID`),
+    # where it would read as an option.
+    return "c" + secrets.token_urlsafe(18)
 
 
 def _new_secret() -> str:

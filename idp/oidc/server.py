@@ -16,6 +16,7 @@ ResourceProtector usable as a decorator anywhere: it delegates to the current ap
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
@@ -45,6 +46,8 @@ def query_client(client_id: str) -> Client | None:
 
 
 def build(app: Flask) -> OAuthState:
+    # Authlib logs issued tokens at DEBUG ("Issue token %r"): never let secrets reach logs.
+    logging.getLogger("authlib").setLevel(logging.INFO)
     from authlib.oauth2.rfc7523 import JWTBearerClientAssertion  # noqa: F401
 
     from idp.oidc import endpoints, grants

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import time
 from urllib.parse import parse_qsl, urlsplit
@@ -20,7 +22,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -39,10 +41,12 @@ RESPONSE_MODES = ("query", "form_post")
 
 # Plain-words explanations of the errors a person may meet on the authorization page.
 ERROR_TEXTS = {
-    "invalid_client": "Cette application n’est pas (ou plus) enregistrée auprès de nous.",
-    "invalid_request": "La demande de connexion envoyée par l’application est incorrecte.",
-    "unauthorized_client": "Cette application n’est pas autorisée à faire cette demande.",
-    "unsupported_response_type": "Cette application demande un type de réponse non pris en charge.",
+    "invalid_client": _l("Cette application n’est pas (ou plus) enregistrée auprès de nous."),
+    "invalid_request": _l("La demande de connexion envoyée par l’application est incorrecte."),
+    "unauthorized_client": _l("Cette application n’est pas autorisée à faire cette demande."),
+    "unsupported_response_type": _l(
+        "Cette application demande un type de réponse non pris en charge."
+    ),
 }
 
 
@@ -163,7 +167,7 @@ def _error(error: OAuth2Error) -> Response:
     current_app.logger.info("authorization refused: %s %s", error.error, error.description)
     text = ERROR_TEXTS.get(error.error, ERROR_TEXTS["invalid_request"])
     page = render_template(
-        "oidc/error.html", error=error.error, description=error.description, text=_(text)
+        "oidc/error.html", error=error.error, description=error.description, text=str(text)
     )
     return Response(page, status=400)
 
@@ -196,6 +200,8 @@ def authorize():
             return _redirect_to_login(reauth=account is not None)
     except OAuth2Error as error:
         return _error(error)
+    except ValueError:  # Authlib refuses non-ASCII text in its own error descriptions
+        return _error(InvalidRequestError("Malformed request."))
 
     client = grant.client
     scope = grant.request.scope or ""
@@ -241,6 +247,21 @@ def _consent_page(form: ConsentForm, client, scope: str) -> Response:
 
 
 # --- Token, userinfo, revocation, introspection ----------------------------------
+
+
+@bp.before_request
+def refuse_undecodable_basic_auth():
+    """Authlib does not catch a Basic header that is not UTF-8 once decoded (a 500):
+    answer what RFC 6749 5.2 says for bad client credentials instead."""
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() != "basic ":
+        return None
+    try:
+        base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        body = {"error": "invalid_client", "error_description": "Malformed Basic credentials."}
+        return body, 401, {"WWW-Authenticate": 'Basic realm="compte"'}
+    return None
 
 
 @bp.post("/oauth/token")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, request
 
 from idp.accounts.models import Account
 from idp.extensions import db, login_manager
@@ -17,22 +17,6 @@ def no_store(response: Response) -> Response:
     if request.endpoint != "accounts.terms":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def _has_nul(values) -> bool:
-    return any("\x00" in key or any("\x00" in v for v in vs) for key, vs in values.lists())
-
-
-def reject_nul_bytes() -> None:
-    """400 for a request carrying a NUL character (path, query, form or JSON body).
-
-    App-wide (registered on the app below; its natural home is idp/web.py): no field of
-    Compte may hold one and PostgreSQL refuses them in text, so a query would fail with a
-    500 in any area. Werkzeug's parsers keep NUL, so nothing upstream catches it."""
-    if "\x00" in request.path or _has_nul(request.args) or _has_nul(request.form):
-        abort(400)
-    if request.is_json and b"\\u0000" in request.get_data(cache=True):
-        abort(400)
 
 
 @login_manager.user_loader
@@ -58,7 +42,6 @@ def init_app(app: Flask) -> None:
         terms,
     )
 
-    app.before_request(reject_nul_bytes)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"

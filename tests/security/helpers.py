@@ -1,0 +1,109 @@
+"""Shared helpers of the security sweep: accounts, signed-in clients, CSRF tokens, forms."""
+
+from __future__ import annotations
+
+import re
+import time
+from html.parser import HTMLParser
+
+from flask import Flask
+
+from idp.accounts.models import Account
+from idp.accounts.services import create_account
+from idp.extensions import db
+
+PASSWORD = "Sweep-Compte-2026!"
+USER_EMAIL = "agent@compte.example"
+ADMIN_EMAIL = "admin@compte.example"
+_CSRF = (
+    re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
+    re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'),
+)
+
+
+def make_account(app: Flask, email: str, *, admin: bool = False, confirmed: bool = True) -> int:
+    """A confirmed account with the terms accepted; returns its id."""
+    with app.app_context():
+        account = create_account(
+            email=email,
+            password=PASSWORD,
+            given_name="Ivan",
+            family_name="Martin",
+            confirmed=confirmed,
+            terms_version=app.config.get("TERMS_VERSION"),
+        )
+        account.is_admin = admin
+        db.session.commit()
+        return account.id
+
+
+def signed_in(app: Flask, account_id: int):
+    """A test client carrying the session Flask-Login stores after login_user(fresh=True)."""
+    with app.app_context():
+        session_id = db.session.get(Account, account_id).get_id()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+        session["auth_time"] = int(time.time())
+        session["amr"] = ["pwd"]
+    return client
+
+
+def csrf_of(html: str) -> str | None:
+    """The first csrf_token of a page, or None."""
+    for pattern in _CSRF:
+        if match := pattern.search(html):
+            return match.group(1)
+    return None
+
+
+def csrf_for(client) -> str:
+    """A valid CSRF token for this client's session (read from a page that has a form)."""
+    for path in ("/login", "/password/forgot", "/account"):
+        token = csrf_of(client.get(path).get_data(as_text=True))
+        if token:
+            return token
+    raise AssertionError("no page gave a CSRF token")
+
+
+class Page(HTMLParser):
+    """A small DOM summary of an HTML page: forms and their fields, labels, headings."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self.inputs: list[dict] = []  # every input/select/textarea with its attributes
+        self.label_for: set[str] = set()
+        self.h1 = 0
+        self.html_lang: str | None = None
+        self.images: list[dict] = []
+        self._label_depth = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = {name: (value or "") for name, value in attrs}
+        if tag == "html":
+            self.html_lang = attributes.get("lang")
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "img":
+            self.images.append(attributes)
+        elif tag == "label":
+            self._label_depth += 1
+            if attributes.get("for"):
+                self.label_for.add(attributes["for"])
+        elif tag == "form":
+            self.forms.append({**attributes, "fields": []})
+        if tag in ("input", "select", "textarea", "button"):
+            field = {"tag": tag, "in_label": self._label_depth > 0, **attributes}
+            self.inputs.append(field)
+            if self.forms:
+                self.forms[-1]["fields"].append(field)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label" and self._label_depth:
+            self._label_depth -= 1
+
+    def post_forms(self) -> list[dict]:
+        return [f for f in self.forms if f.get("method", "get").lower() == "post"]

@@ -1,0 +1,81 @@
+"""Focused regressions of the bugs the sweep found (each also covered by the sweep)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.security.helpers import ADMIN_EMAIL, USER_EMAIL, csrf_of, make_account, signed_in
+
+
+@pytest.fixture
+def settings(settings):
+    """An operator may turn Flask-Limiter off (RATELIMIT_ENABLED = false)."""
+    return {**settings, "RATELIMIT_ENABLED": False, "LOGIN_CAPTCHA_AFTER": 2}
+
+
+def test_login_works_and_still_asks_a_captcha_with_rate_limiting_off(app):
+    """With RATELIMIT_ENABLED false the login page answers (no 500 from a missing limiter
+    storage) and the captcha still comes after repeated failures."""
+    make_account(app, USER_EMAIL)
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    for _ in range(3):
+        page = client.get("/login").get_data(as_text=True)
+        response = client.post(
+            "/login",
+            data={"identifier": USER_EMAIL, "password": "Wrong-123", "csrf_token": csrf_of(page)},
+        )
+        assert response.status_code in (200, 429)
+    assert 'name="captcha_answer"' in client.get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number", ["0", "2147483648", "9223372036854775808", "9" * 30])
+def test_admin_pages_answer_404_for_out_of_range_ids(app, number):
+    """/admin/users/<id>, invitations and registration tokens answer 404 (not a database
+    overflow error) for ids no row can have."""
+    client = signed_in(app, make_account(app, ADMIN_EMAIL, admin=True))
+    token = csrf_of(client.get("/admin/users").get_data(as_text=True))
+    assert client.get(f"/admin/users/{number}").status_code == 404
+    assert client.get(f"/admin/users/{number}/export").status_code == 404
+    for path in (
+        f"/admin/users/{number}/lock",
+        f"/admin/invitations/{number}/resend",
+        f"/admin/clients/registration-tokens/{number}/revoke",
+    ):
+        assert client.post(path, data={"csrf_token": token}).status_code == 404, path
+
+
+def test_nul_characters_are_refused_with_400_everywhere(app):
+    """A NUL character in the path, the query or a form is answered 400 (on PostgreSQL it
+    used to reach a query and fail with a 500); a JSON API refuses it without a 500."""
+    client = signed_in(app, make_account(app, ADMIN_EMAIL, admin=True))
+    token = csrf_of(client.get("/admin/users").get_data(as_text=True))
+    assert client.get("/captcha/a%00b.png").status_code == 400
+    assert client.get("/admin/clients/a%00b").status_code == 400
+    assert client.get("/admin/users", query_string={"q": "a\x00"}).status_code == 400
+    anonymous = app.test_client()
+    page = anonymous.get("/login").get_data(as_text=True)
+    response = anonymous.post(
+        "/login",
+        data={"identifier": "x\x00@example.org", "password": "x", "csrf_token": csrf_of(page)},
+    )
+    assert response.status_code == 400
+    assert (
+        client.post("/admin/clients/new", data={"csrf_token": token, "name": "a\x00"}).status_code
+        == 400
+    )
+    response = app.test_client().post("/oauth/register", json={"client_name": "a\x00"})
+    assert response.status_code < 500  # JSON API: refused (no initial access token)
+    assert client.get("/admin/users", query_string={"q": "ok"}).status_code == 200
+
+
+def test_nul_characters_in_a_json_form_post_are_refused(app):
+    """Flask-WTF reads JSON bodies as forms: a NUL in one is answered 400, not a 500."""
+    client = app.test_client()
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        json={"identifier": "x\x00@example.org", "password": "x"},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 400
