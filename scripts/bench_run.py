@@ -68,7 +68,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--app",
         default="idp:create_app()",
-        help="WSGI app served as Compte (e.g. 'bench_variants:prepared_app()')",
+        help="WSGI app served as Compte (default 'idp:create_app()'); a variant to compare",
     )
     p.add_argument("--profile", default="", help="endpoints to sample with py-spy meanwhile")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database")
