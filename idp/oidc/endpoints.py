@@ -36,18 +36,23 @@ class CompteBearerTokenValidator(BearerTokenValidator):
             raise InvalidTokenError(realm=self.realm)
 
 
+def _find_token(token_string: str, token_type_hint: str | None) -> Token | None:
+    """The token row, noting in `g` which of its two tokens was presented."""
+    token = tokens.find_token(token_string, token_type_hint)
+    if token is not None:
+        g.oidc_token_kind = (
+            "refresh_token"
+            if token.refresh_token_hash == tokens.hash_secret(token_string)
+            else "access_token"
+        )
+    return token
+
+
 class RevocationEndpoint(_RevocationEndpoint):
     CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
-        token = tokens.find_token(token_string, token_type_hint)
-        if token is not None:
-            g.oidc_token_kind = (
-                "refresh_token"
-                if token.refresh_token_hash == tokens.hash_secret(token_string)
-                else "access_token"
-            )
-        return token
+        return _find_token(token_string, token_type_hint)
 
     def revoke_token(self, token: Token, request) -> None:
         # A refresh token takes its whole family with it; an access token goes alone
@@ -71,14 +76,7 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
-        token = tokens.find_token(token_string, token_type_hint)
-        if token is not None:
-            g.oidc_token_kind = (
-                "refresh_token"
-                if token.refresh_token_hash == tokens.hash_secret(token_string)
-                else "access_token"
-            )
-        return token
+        return _find_token(token_string, token_type_hint)
 
     def check_permission(self, token: Token, client, request) -> bool:
         # A client may introspect the tokens it was issued.
