@@ -193,24 +193,28 @@ def _post_checked() -> None:
 @bp.post("/clients/<client_id>/disable")
 @admin_required
 def client_disable(client_id: str):
-    _post_checked()
-    client = _client(client_id)
-    clients.set_disabled(client, True)
-    audit.record("admin.client.disabled", client_id=client.client_id, actor=current_user)
-    db.session.commit()
-    flash(_("« %(name)s » est désactivée : ses jetons sont révoqués.", name=client.name), "success")
-    return redirect(url_for("admin.client_edit", client_id=client.client_id))
+    return _switch(client_id, disabled=True)
 
 
 @bp.post("/clients/<client_id>/enable")
 @admin_required
 def client_enable(client_id: str):
+    return _switch(client_id, disabled=False)
+
+
+def _switch(client_id: str, *, disabled: bool):
+    """Disable (its tokens are revoked) or enable a client, audited."""
     _post_checked()
     client = _client(client_id)
-    clients.set_disabled(client, False)
-    audit.record("admin.client.enabled", client_id=client.client_id, actor=current_user)
+    clients.set_disabled(client, disabled)
+    event = "admin.client.disabled" if disabled else "admin.client.enabled"
+    audit.record(event, client_id=client.client_id, actor=current_user)
     db.session.commit()
-    flash(_("« %(name)s » est réactivée.", name=client.name), "success")
+    if disabled:
+        message = _("« %(name)s » est désactivée : ses jetons sont révoqués.", name=client.name)
+    else:
+        message = _("« %(name)s » est réactivée.", name=client.name)
+    flash(message, "success")
     return redirect(url_for("admin.client_edit", client_id=client.client_id))
 
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +14,7 @@ from click.testing import CliRunner, Result
 from idp.accounts.services import create_account
 from idp.cli import AppContext, main
 from idp.extensions import db
+from tests.support.sessions import signed_in
 
 PASSWORD = "Admin-Compte-2026!"
 ADMIN_EMAIL = "admin@compte.example"
@@ -79,20 +79,8 @@ def admin_id(make_account) -> int:
 
 
 def session_for(app, account_id: int):
-    """A test client whose session is that of `account_id`, as Flask-Login stores it after
-    login_user(fresh=True). The login form is the login area's (tested there); admin tests
-    only need a signed-in browser, so they do not depend on that page's details."""
-    from idp.accounts.models import Account
-
-    with app.app_context():
-        session_id = db.session.get(Account, account_id).get_id()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-        session["auth_time"] = int(time.time())
-        session["amr"] = ["pwd"]
-    return client
+    """A test client whose session is that of `account_id` (see tests/support/sessions.py)."""
+    return signed_in(app, account_id)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from html.parser import HTMLParser
 
 from flask import Flask
 
-from idp.accounts.models import Account
 from idp.accounts.services import create_account
 from idp.extensions import db
+from tests.support.sessions import signed_in  # noqa: F401  (re-exported for the sweep)
 
 PASSWORD = "Sweep-Compte-2026!"
 USER_EMAIL = "agent@compte.example"
@@ -35,19 +34,6 @@ def make_account(app: Flask, email: str, *, admin: bool = False, confirmed: bool
         account.is_admin = admin
         db.session.commit()
         return account.id
-
-
-def signed_in(app: Flask, account_id: int):
-    """A test client carrying the session Flask-Login stores after login_user(fresh=True)."""
-    with app.app_context():
-        session_id = db.session.get(Account, account_id).get_id()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-        session["auth_time"] = int(time.time())
-        session["amr"] = ["pwd"]
-    return client
 
 
 def csrf_of(html: str) -> str | None:
