@@ -9,8 +9,10 @@ from typing import Any
 from flask import Flask
 
 from idp import extensions as ext
+from idp import sql_errors
 from idp.config import ROOT, finish_settings, load_settings
 from idp.i18n import select_locale
+from idp.request_log import RedactingFlask
 
 BLUEPRINT_MODULES = (
     "idp.accounts.views",
@@ -24,7 +26,7 @@ BLUEPRINT_MODULES = (
 
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build a Compte application. `overrides` win over every other setting (tests)."""
-    app = Flask(
+    app = RedactingFlask(  # its "Exception on <path>" log line names the path redacted
         __name__,
         instance_path=str(Path(instance_path or ROOT / "instance").resolve()),
         instance_relative_config=True,
@@ -32,6 +34,10 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         static_folder=str(ROOT / "static"),
     )
     app.config.update(finish_settings(load_settings(overrides=overrides), Path(app.instance_path)))
+    # SQL errors never print their parameters (sid, code_hash…), whoever set the options.
+    engine_options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **engine_options}
+    sql_errors.install()  # nor the values PostgreSQL quotes in its own messages
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from idp import models  # noqa: F401  (registers every table on the metadata)
@@ -50,7 +56,17 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         module = importlib.import_module(module_name)
         module.init_app(app)
 
-    from idp import web
+    from idp import maintenance, outage, web
 
     web.init_app(app)
+    outage.init_app(app)
+    maintenance.init_app(app)
+
+    from idp import hsts, operations, proxies
+
+    # WSGI layers, outermost installed last: trusted proxies (the client's real address
+    # for everything inside) > HSTS > /healthz, /readyz, /metrics and request metrics.
+    operations.install(app)
+    hsts.install(app)
+    proxies.install(app)
     return app

@@ -10,21 +10,31 @@ from pathlib import Path
 import click
 from flask import Flask
 
-AREA_CLIS = ("idp.accounts.cli", "idp.oidc.cli", "idp.admin.cli", "idp.audit.cli")
+AREA_CLIS = (
+    "idp.accounts.cli",
+    "idp.oidc.cli",
+    "idp.admin.cli",
+    "idp.audit.cli",
+    "idp.mail.cli",
+)
 
 
 class AppContext:
-    """Creates the app lazily, so that `compte --help` needs no database."""
+    """Creates the app lazily, so that `compte --help` needs no database.
+
+    Commands other than `serve` run no background mail delivery: a command that queues a
+    mail delivers it itself (idp.mail.outbox.deliver_now), or leaves it to the workers."""
 
     def __init__(self) -> None:
         self._app: Flask | None = None
+        self.serving = False
 
     @property
     def app(self) -> Flask:
         if self._app is None:
             from idp import create_app
 
-            self._app = create_app()
+            self._app = create_app(None if self.serving else {"MAIL_WORKER": False})
         return self._app
 
 
@@ -51,6 +61,7 @@ def serve(ctx: AppContext, host: str, port: int) -> None:
     from idp import maintenance
     from idp.request_log import RedactingRequestHandler
 
+    ctx.serving = True
     app = ctx.app
     maintenance.on_serve(app)
     run_simple(

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from idp.sealing import KeyEncryptionKeyError, configured_keks
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 PRESETS = ("cnfpt", "cpf", "demo")
@@ -61,6 +63,19 @@ def load_settings(
     return settings
 
 
+def _engine_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """The engine options given, plus what an outage needs, unless given otherwise: pooled
+    connections checked before use (a restarted database goes unnoticed) and, for
+    PostgreSQL, a bounded connection attempt (psycopg would wait 130 s for a hung server)."""
+    options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    if str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(settings["DATABASE_CONNECT_TIMEOUT"]))
+        options["connect_args"] = connect_args
+    return options
+
+
 def finish_settings(settings: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     """Fill the values that depend on the instance folder and derive Flask's own keys."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -76,9 +91,17 @@ def finish_settings(settings: dict[str, Any], instance_path: Path) -> dict[str, 
         settings["MAILSINK_DIR"] = str(instance_path / "mailsink")
 
     secure = settings["ISSUER"].startswith("https://")
+    try:
+        configured_keks(settings)  # a bad key-encryption key stops the start, clearly
+    except KeyEncryptionKeyError as error:
+        raise ConfigError(str(error)) from None
     settings.setdefault("SQLALCHEMY_DATABASE_URI", settings["DATABASE_URL"])
-    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    settings.setdefault("SESSION_COOKIE_NAME", "compte_session")
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(settings)
+    # __Host-: the browser then refuses the cookie unless Secure, host-only and Path=/, so
+    # no sibling subdomain can set or overwrite it.
+    settings.setdefault(
+        "SESSION_COOKIE_NAME", "__Host-compte_session" if secure else "compte_session"
+    )
     settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
     settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     settings.setdefault("SESSION_COOKIE_SECURE", secure)
@@ -89,6 +112,11 @@ def finish_settings(settings: dict[str, Any], instance_path: Path) -> dict[str, 
     settings.setdefault("BABEL_DEFAULT_LOCALE", "fr")
     settings.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     settings.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    settings.setdefault("RATELIMIT_STORAGE_URI", settings.get("REDIS_URL") or "memory://")
+    # Redis behind a fallback to this process's memory while it is unreachable
+    # (idp/ratelimit.py).
+    redis_url = settings.get("REDIS_URL")
+    settings.setdefault(
+        "RATELIMIT_STORAGE_URI", f"compte+{redis_url}" if redis_url else "memory://"
+    )
     settings.setdefault("RATELIMIT_KEY_PREFIX", "compte")
     return settings

@@ -10,6 +10,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+import idp.ratelimit  # noqa: F401  (registers the compte+redis:// storage of the limits)
+
 
 class Base(DeclarativeBase):
     # Stable constraint names so that Alembic migrations are the same on SQLite and PostgreSQL.

@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from idp import outage
+
 
 def init_app(app: Flask) -> None:
     @app.context_processor
@@ -66,6 +68,10 @@ def init_app(app: Flask) -> None:
         if hasattr(error, "body") and hasattr(error, "get_headers"):
             # Authlib's OAuth errors: keep the RFC 6750 JSON body and WWW-Authenticate.
             return error.get_response()
+        original = getattr(error, "original_exception", None)
+        if original is not None and outage.is_outage(original):
+            # The database went out while another error page was being made.
+            return outage.unavailable_response(original)
         if request.accept_mimetypes.best == "application/json" or request.path.startswith(
             ("/oauth", "/api", "/userinfo", "/launcher/api")
         ):

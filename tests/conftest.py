@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from idp import create_app
 from idp.extensions import db
 from idp.mail.sink import MailSink
+from idp.maintenance import stop_all_background, stop_background
 from tests.support.servers import free_port
 
 pytest_plugins = ["tests.support.captcha", "tests.support.browser"]
@@ -42,6 +43,7 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[tuple[str, dict]]:
     """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'compte.db'}", {}
+        stop_all_background(timeout=10)  # no worker of any app outlives its database
         return
     if not PG_URL:
         _missing("PostgreSQL", "COMPTE_TEST_DATABASE_URL")
@@ -55,6 +57,7 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[tuple[str, dict]]:
             {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True},
         )
     finally:
+        stop_all_background(timeout=10)  # no worker of any app outlives its database
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
@@ -86,7 +89,13 @@ def settings(database_url, smtp_sink: MailSink, tmp_path: Path, app_port: int) -
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_sink.port,
         "MAILSINK_DIR": str(smtp_sink.directory),
-        "MAIL_WORKER": False,
+        # Delivery runs as in production (a worker thread of the serving process), with
+        # short waits so that retries happen within a test.
+        "MAIL_WORKER": True,
+        "MAIL_WORKER_INTERVAL": 0.2,
+        "MAIL_RETRY_DELAYS": [0.5, 1],
+        "MAIL_TIMEOUT": 5,
+        "MAINTENANCE_INTERVAL": 0,
         # Flask-Mail suppresses sending when TESTING; our tests read real SMTP from the sink.
         "MAIL_SUPPRESS_SEND": False,
         "BCRYPT_ROUNDS": 4,
@@ -103,9 +112,18 @@ def app(settings: dict, tmp_path: Path):
     with application.app_context():
         db.create_all()
     yield application
+    stop_background(application, timeout=10)
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_background_work_left():
+    """Apps a test built on a database of its own may have started background work:
+    none of it outlives the test."""
+    yield
+    stop_all_background(timeout=10)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ to the database because SQLite does not enforce foreign keys unless asked to.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,46 +15,6 @@ import sqlalchemy as sa
 from idp import audit
 from idp.accounts.models import Account
 from idp.extensions import db
-
-log = logging.getLogger(__name__)
-
-
-def end_sessions(account: Account) -> int:
-    """End every session of `account`: at Compte (new session epoch), its OAuth tokens
-    (revoked) and at the relying parties (back-channel logout of each open browser
-    session). Commits. Returns how many relying parties were told."""
-    from idp.accounts.models import utcnow
-    from idp.oidc import logout, sessions
-    from idp.oidc.models import BrowserSession, Token
-
-    now = utcnow()
-    account.session_epoch = (account.session_epoch or 0) + 1
-    db.session.execute(
-        sa.update(Token)
-        .where(Token.account_id == account.id, Token.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    open_sessions = list(
-        db.session.scalars(
-            db.select(BrowserSession).where(
-                BrowserSession.account_id == account.id, BrowserSession.ended_at.is_(None)
-            )
-        )
-    )
-    for row in open_sessions:
-        row.ended_at = now
-    db.session.commit()
-    told = 0
-    for row in open_sessions:
-        clients = sessions.session_clients(row.sid)
-        try:
-            results = logout.send_backchannel_logouts(account, row.sid, clients)
-        except Exception:  # one RP's failure must not block the others, nor the caller
-            log.exception("back-channel logout of session failed for account %s", account.id)
-            db.session.rollback()
-            continue
-        told += sum(1 for error in results.values() if error is None)
-    return told
 
 
 def _remove_rows(table: sa.Table, where: Any, seen: frozenset[str] = frozenset()) -> None:
@@ -101,7 +60,9 @@ def delete_account(account: Account, *, actor: Account | None = None) -> None:
     `actor` is the admin who removed it (None: the person themself). Export the data
     first (idp.accounts.export) when it must be handed over.
     """
-    told = end_sessions(account)
+    from idp.oidc.sessions import end_sessions
+
+    told = end_sessions(account, "deleted", revoke_all_tokens=True)
     account_id, email, secondary = account.id, account.email, account.secondary_email
     db.session.flush()
     db.session.expunge(account)

@@ -39,8 +39,6 @@ ACCOUNT_FIELDS = (
     "password_changed_at",
     "created_at",
     "last_login_at",
-    "failed_logins",
-    "last_failed_login_at",
     "locked_at",
     "is_admin",
     "terms_version",

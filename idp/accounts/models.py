@@ -58,8 +58,6 @@ class Account(UserMixin, db.Model):
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     last_login_at: Mapped[datetime | None]
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
-    last_failed_login_at: Mapped[datetime | None]
     locked_at: Mapped[datetime | None]
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 

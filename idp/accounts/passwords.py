@@ -33,10 +33,16 @@ def needs_rehash(password_hash: str, rounds: int) -> bool:
     return hash_rounds(password_hash) != rounds
 
 
-# A fixed hash to check against when the account does not exist, so that an unknown
-# identifier costs the same time as a wrong password (no account enumeration by timing).
 def dummy_hash(rounds: int) -> str:
-    return _DUMMY.setdefault(rounds, hash_password("compte-dummy-password", rounds))
+    """A well-formed bcrypt hash of nothing, at `rounds`, to check against when the account
+    does not exist: an unknown identifier then costs exactly one bcrypt check, as a wrong
+    password does (no account enumeration by timing). Built, not computed (bcrypt checks
+    recompute the hash from the salt and cost whatever the stored digest is), and once per
+    cost per process."""
+    found = _DUMMY.get(rounds)
+    if found is None:
+        found = _DUMMY[rounds] = bcrypt.gensalt(rounds).decode("ascii") + "." * 31
+    return found
 
 
 _DUMMY: dict[int, str] = {}

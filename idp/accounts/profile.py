@@ -24,9 +24,10 @@ from idp.accounts.models import Account, utcnow
 from idp.accounts.passwords import verify_password
 from idp.accounts.recipients import recipients_for
 from idp.accounts.services import find_by_email, normalise_email, set_password
+from idp.accounts.throttle import LoginThrottle
 from idp.extensions import db
 from idp.mail.models import OutboxMessage
-from idp.mail.outbox import queue_mail
+from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
 
 RESET = "reset"
 SECONDARY = "secondary"
@@ -91,8 +92,7 @@ def _apply_new_password(account: Account, password: str) -> None:
     check_policy(account, password)
     set_password(account, password)
     account.session_epoch += 1
-    account.failed_logins = 0
-    account.last_failed_login_at = None
+    LoginThrottle(account, "", None).forget()
 
 
 def change_password(account: Account, current: str, new: str) -> OutboxMessage:
@@ -109,24 +109,30 @@ def change_password(account: Account, current: str, new: str) -> OutboxMessage:
 
 def request_reset(email: str) -> OutboxMessage | None:
     """Mail a reset link when an account has this address; silent otherwise (no
-    enumeration: the person is always shown the same answer). Returns the queued message
-    (None when no account), for callers that may tell the outcome (admin pages)."""
+    enumeration: the person is always shown the same answer, after the same work — the
+    mail is prepared either way, and only stored and sent for an account). Returns the
+    queued message (None when no account), for callers that may tell the outcome."""
     account = find_by_email(email)
-    if account is None:
-        return None
+    # A stand-in for an unknown address: never stored, its mail never sent.
+    target = account or Account(id=0, email=normalise_email(email), given_name="", session_epoch=0)
     # The epoch in the link: a change of password makes older links useless.
-    token = links.make_token(RESET, {"a": account.id, "e": account.session_epoch})
+    token = links.make_token(RESET, {"a": target.id, "e": target.session_epoch})
     max_age = int(current_app.config["RESET_MAX_AGE"])
-    audit.record("password.reset_requested", account=account)
-    db.session.commit()
-    return _send(
-        "password_reset",
-        account,
+    message = prepare_mail(
+        recipients_for("password_reset", target.email, target.confirmed_secondary_email),
         _("Réinitialisation de votre mot de passe"),
+        "password_reset",
+        account=target,
         reset_url=_external("accounts.password_reset", token=token),
         validity_minutes=max_age // 60,
-        login_url=_external("accounts.login", identifier=account.email),
+        login_url=_external("accounts.login", identifier=target.email),
     )
+    if account is None:
+        audit.record("password.reset_requested", account=None, known=False)
+        db.session.commit()
+        return None
+    audit.record("password.reset_requested", account=account)  # committed with the mail
+    return queue_prepared(message)
 
 
 def account_for_reset(token: str) -> Account:
@@ -165,7 +171,6 @@ class SecondaryRejected(AccountError):
 @dataclass(frozen=True)
 class SecondaryResult:
     email: str
-    mail_sent: bool
 
 
 def set_secondary(account: Account, email: str, password: str) -> SecondaryResult:
@@ -183,7 +188,7 @@ def set_secondary(account: Account, email: str, password: str) -> SecondaryResul
     audit.record("email.secondary_added", account=account)
     db.session.commit()
     token = links.make_token(SECONDARY, {"a": account.id, "m": email})
-    message = queue_mail(
+    queue_mail(
         [email],  # to THAT address: it proves the person reads it
         _("Confirmez votre courriel secondaire"),
         "secondary_confirm",
@@ -192,7 +197,7 @@ def set_secondary(account: Account, email: str, password: str) -> SecondaryResul
         confirm_url=_external("accounts.secondary_confirm", token=token),
         validity_hours=_secondary_max_age() // 3600,
     )
-    return SecondaryResult(email, message.sent_at is not None)
+    return SecondaryResult(email)
 
 
 def _secondary_max_age() -> int:

@@ -30,7 +30,7 @@ from idp.accounts.redirects import safe_next
 from idp.accounts.services import create_account, find_by_email, normalise_email
 from idp.extensions import db
 from idp.mail.models import OutboxMessage
-from idp.mail.outbox import queue_mail
+from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
 
 log = logging.getLogger(__name__)
 PURPOSE = "confirm"
@@ -62,7 +62,6 @@ class Outcome:
     """What the "check your mailbox" page may say; identical for new and known addresses."""
 
     email: str
-    mail_sent: bool
 
 
 @dataclass
@@ -159,18 +158,25 @@ def confirmation_token(
     return links.make_token(PURPOSE, data)
 
 
-def send_confirmation(
+def prepare_confirmation(
     account: Account, invitation_token: str | None = None, next_url: str | None = None
 ) -> OutboxMessage:
+    """The confirmation mail, rendered and sealed, not stored yet."""
     token = confirmation_token(account, invitation_token, next_url)
     context = _mail_context(account)
     context["confirm_url"] = _external("accounts.register_confirm", token=token)
-    return queue_mail(
+    return prepare_mail(
         recipients_for("registration_confirm", account.email, None),
         _("Confirmez la création de votre compte %(service)s", service=context["service_name"]),
         "registration_confirm",
         **context,
     )
+
+
+def send_confirmation(
+    account: Account, invitation_token: str | None = None, next_url: str | None = None
+) -> OutboxMessage:
+    return queue_prepared(prepare_confirmation(account, invitation_token, next_url))
 
 
 def _send_account_exists(
@@ -211,8 +217,8 @@ def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Outcom
     hash_password(data.password, current_app.config["BCRYPT_ROUNDS"])
     audit.record("registration.duplicate_attempt", account=existing, reason=reason)
     db.session.commit()
-    message = _send_account_exists(existing, reason, data.next_url)
-    return Outcome(email=normalise_email(data.email), mail_sent=message.sent_at is not None)
+    _send_account_exists(existing, reason, data.next_url)
+    return Outcome(email=normalise_email(data.email))
 
 
 def register(data: RegistrationData) -> Outcome:
@@ -256,26 +262,32 @@ def register(data: RegistrationData) -> Outcome:
         db.session.add(TermsAcceptance(account_id=account.id, version=data.terms_version))
     audit.record("account.registered", account=account, nir=bool(data.nir))
     db.session.commit()
-    message = send_confirmation(account, data.invitation_token, data.next_url)
-    return Outcome(email=email, mail_sent=message.sent_at is not None)
+    send_confirmation(account, data.invitation_token, data.next_url)
+    return Outcome(email=email)
 
 
 def resend(email: str, next_url: str | None = None) -> bool:
     """Send the confirmation link again when a registration is pending for `email`.
 
     Answers nothing about the address (the caller shows the same page in every case).
-    Returns whether a mail was accepted by the SMTP server (False also when none was due).
+    Returns whether a mail was queued.
     """
     account = find_by_email(email)
-    if account is None or account.is_confirmed:
-        return False
-    if is_expired(account):
+    pending = account is not None and not account.is_confirmed
+    if pending and is_expired(account):
         db.session.delete(account)
+        pending = False
+    # The same work whether a registration is pending or not (no enumeration by timing):
+    # the mail is prepared with a stand-in, never stored, when there is nothing to send.
+    target = account if pending else Account(id=0, sub="", email=normalise_email(email))
+    message = prepare_confirmation(target, next_url=next_url)
+    if not pending:
+        audit.record("registration.confirmation_resent", account=None, known=False)
         db.session.commit()
         return False
-    audit.record("registration.confirmation_resent", account=account)
-    db.session.commit()
-    return send_confirmation(account, next_url=next_url).sent_at is not None
+    audit.record("registration.confirmation_resent", account=account)  # with the mail
+    queue_prepared(message)
+    return True
 
 
 def _account_for(data: dict[str, Any]) -> Account | None:

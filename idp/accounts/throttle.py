@@ -1,11 +1,11 @@
 """Login throttling: a captcha after a few failures (per account or per IP address), then a
 pause after each further failure.
 
-The decisions are plain functions; `LoginThrottle` keeps the counters:
-- per account: `account.failed_logins`, changed by ONE atomic SQL UPDATE … RETURNING, so
-  parallel guesses each get their own number and none slips past the limit;
-- per unknown identifier (so that an unknown account behaves like a known one) and per IP
-  address: counters in the Flask-Limiter storage (memory, or Redis where INCR is atomic).
+The decisions are plain functions; `LoginThrottle` keeps the counters, all in the
+Flask-Limiter storage (Redis, where INCR is atomic and every instance shares it; or this
+process's memory): per subject — an account, or an identifier that has no account, so
+that both behave alike — and per IP address. Known and unknown identifiers cost the same
+work (no account enumeration by timing: the known one used to pay a database write).
 
 An attempt is counted BEFORE the password is checked (and reset on success): the number
 of password checks made without a captcha can never exceed the limit, even in parallel.
@@ -17,14 +17,12 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flask import current_app
 from limits.storage import storage_from_string
-from sqlalchemy import case, or_, update
 
-from idp.accounts.models import Account, utcnow
-from idp.extensions import db, limiter
+from idp.accounts.models import Account
+from idp.extensions import limiter
 
 _FALLBACK_STORAGE = "compte.login_throttle_storage"
 
@@ -36,15 +34,6 @@ class Policy:
     captcha_after: int  # failures before a captcha is required
     delay: int  # seconds between two attempts once the captcha stage is reached
     window: int  # seconds after which failures are forgotten
-
-
-def effective_failures(
-    count: int, last_failure: datetime | None, now: datetime, window: int
-) -> int:
-    """Failures older than the window no longer count."""
-    if not count or last_failure is None or now - last_failure > timedelta(seconds=window):
-        return 0
-    return count
 
 
 def captcha_required(failures: int, policy: Policy) -> bool:
@@ -92,7 +81,7 @@ class LoginThrottle:
         self.policy = current_policy()
         prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "compte")
         subject = f"a{account.id}" if account is not None else f"i{_digest(identifier)}"
-        self._ident_key = f"{prefix}/login-fail/{subject}"
+        self._subject_key = f"{prefix}/login-fail/{subject}"
         self._ip_key = f"{prefix}/login-fail/ip/{ip or '-'}"
         self._slot_keys = (f"{prefix}/login-slot/{subject}", f"{prefix}/login-slot/ip/{ip or '-'}")
 
@@ -108,22 +97,9 @@ class LoginThrottle:
             storage = current_app.extensions[_FALLBACK_STORAGE] = storage_from_string(uri)
         return storage
 
-    def _account_failures(self) -> int:
-        row = db.session.execute(
-            db.select(Account.failed_logins, Account.last_failed_login_at).where(
-                Account.id == self.account.id
-            )
-        ).one()
-        return effective_failures(row[0], row[1], utcnow(), self.policy.window)
-
     def failures(self) -> int:
         """The larger of the subject's and the address's recent failures."""
-        subject = (
-            self._account_failures()
-            if self.account is not None
-            else self._storage.get(self._ident_key)
-        )
-        return max(subject, self._storage.get(self._ip_key))
+        return max(self._storage.get(self._subject_key), self._storage.get(self._ip_key))
 
     def wait(self) -> int:
         """Seconds before the next attempt is accepted (captcha stage only)."""
@@ -151,39 +127,22 @@ class LoginThrottle:
 
     def count_attempt(self) -> int:
         """Count this attempt before the password is checked; returns its number (the larger
-        of the subject's and the address's). Committed at once (short row lock)."""
-        ip_count = self._storage.incr(self._ip_key, self.policy.window)
-        if self.account is None:
-            return max(ip_count, self._storage.incr(self._ident_key, self.policy.window))
-        now = utcnow()
-        cutoff = now - timedelta(seconds=self.policy.window)
-        stale = or_(Account.last_failed_login_at.is_(None), Account.last_failed_login_at < cutoff)
-        count = db.session.execute(
-            update(Account)
-            .where(Account.id == self.account.id)
-            .values(
-                failed_logins=case((stale, 1), else_=Account.failed_logins + 1),
-                last_failed_login_at=now,
-            )
-            .returning(Account.failed_logins)
-            .execution_options(synchronize_session=False)
-        ).scalar_one()
-        db.session.commit()
-        return max(ip_count, count)
+        of the subject's and the address's)."""
+        window = self.policy.window
+        ip_count = self._storage.incr(self._ip_key, window)
+        return max(ip_count, self._storage.incr(self._subject_key, window))
 
     def succeeded(self) -> None:
         """Forget the subject's failures and pause, and take this (good) attempt back off the
         address's counter. The address's earlier failures are left to expire: otherwise
         logging into one's own account would wipe the count of guesses made on others."""
-        if self.account is not None:
-            db.session.execute(
-                update(Account)
-                .where(Account.id == self.account.id)
-                .values(failed_logins=0, last_failed_login_at=None)
-                .execution_options(synchronize_session=False)
-            )
-        else:
-            self._storage.clear(self._ident_key)
+        self._storage.clear(self._subject_key)
         if self._storage.get(self._ip_key) > 0:
             self._storage.incr(self._ip_key, self.policy.window, amount=-1)
+        self._storage.clear(self._slot_keys[0])
+
+    def forget(self) -> None:
+        """Forget the subject's failures (an administrator unlocked the account, or its
+        password was changed)."""
+        self._storage.clear(self._subject_key)
         self._storage.clear(self._slot_keys[0])

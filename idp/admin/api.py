@@ -82,7 +82,8 @@ def create():
     except service.InvitationError as error:
         return _error(400, "invalid_request", str(error), field=error.field)
     data = service.as_dict(invitation)
-    data["mail_sent"] = message.sent_at is not None
+    # Queued in the outbox: the mail worker delivers it (and retries) right after.
+    data["mail_sent"] = message.id is not None
     response = jsonify(data)
     response.status_code = 201
     response.headers["Location"] = url_for(".show", invitation_id=invitation.id)

@@ -43,6 +43,7 @@ def add(
 ) -> None:
     """Create an invitation and mail it."""
     from idp.admin import invitations as service
+    from idp.mail.outbox import deliver_now
 
     app = ctx.app
     with app.app_context(), app.test_request_context(base_url=app.config["ISSUER"]):
@@ -58,13 +59,13 @@ def add(
             )
         except service.InvitationError as error:
             raise click.ClickException(str(error)) from error
-        data = service.as_dict(invitation) | {"mail_sent": message.sent_at is not None}
+        data = service.as_dict(invitation) | {"mail_sent": deliver_now(message)}
     if as_json:
         echo_json(data)
         return
     click.echo(f"Invitation {data['id']} for {data['email']} to {data['client_id']} created.")
     if not data["mail_sent"]:
-        click.echo("The mail server did not take the mail yet: it will be retried.")
+        click.echo("The mail server did not take the mail yet: it stays queued and is retried.")
 
 
 @invitations.command("list")
@@ -99,6 +100,7 @@ def list_(ctx: AppContext, status: str | None, client_id: str | None, as_json: b
 def resend(ctx: AppContext, invitation_id: int, as_json: bool) -> None:
     """Mail a fresh link (the former one stops working)."""
     from idp.admin import invitations as service
+    from idp.mail.outbox import deliver_now
 
     app = ctx.app
     with app.app_context(), app.test_request_context(base_url=app.config["ISSUER"]):
@@ -107,7 +109,7 @@ def resend(ctx: AppContext, invitation_id: int, as_json: bool) -> None:
             message = service.resend(invitation)
         except service.InvitationError as error:
             raise click.ClickException(str(error)) from error
-        data = service.as_dict(invitation) | {"mail_sent": message.sent_at is not None}
+        data = service.as_dict(invitation) | {"mail_sent": deliver_now(message)}
     if as_json:
         echo_json(data)
     else:

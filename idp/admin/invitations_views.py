@@ -75,7 +75,7 @@ def invitation_new():
         form.client_id.data = request.args.get("client_id", "")
     if form.validate_on_submit():
         try:
-            invitation, message = service.invite(
+            invitation, _message = service.invite(
                 actor=current_user,
                 email=form.email.data,
                 client_id=form.client_id.data,
@@ -89,10 +89,7 @@ def invitation_new():
             field = getattr(form, error.field or "", None)
             (field.errors if field is not None else form.form_errors).append(str(error))
         else:
-            done = _("Invitation envoyée à %(email)s.", email=invitation.email)
-            if message.sent_at is None:
-                done += " " + _("Le courriel peut mettre quelques minutes à arriver.")
-            flash(done, "success")
+            flash(_("Invitation envoyée à %(email)s.", email=invitation.email), "success")
             return redirect(url_for("admin.invitations"))
     return render_template("admin/invitations_new.html", form=form)
 

@@ -42,6 +42,7 @@ from idp.accounts.models import utcnow
 from idp.admin.forms_clients import client_name_taken
 from idp.admin.models import InitialAccessToken
 from idp.extensions import csrf, db
+from idp.oidc import guard
 from idp.oidc.clients import (
     SECRET_METHODS,
     ClientError,
@@ -93,7 +94,9 @@ def ascii_text(text: str) -> str:
     for quote in ("\u2019", "\u00ab", "\u00bb", '"'):
         text = text.replace(quote, "'")
     text = unicodedata.normalize("NFKD", text.replace("\\", "/"))
-    return " ".join(text.encode("ascii", "ignore").decode().split())
+    text = text.encode("ascii", "ignore").decode()
+    # Control characters are ASCII too, and refused by Authlib (a 500): printable only.
+    return " ".join("".join(c if " " <= c <= "~" else " " for c in text).split())
 
 
 def _consume(initial: InitialAccessToken) -> None:
@@ -198,6 +201,11 @@ def _check_types(metadata: dict) -> None:
             isinstance(value, list) and all(isinstance(item, str) for item in value)
         ):
             raise InvalidClientMetadataError(f"{key} must be an array of strings.")
+    # Authlib's jwks check reads jwks["keys"] as a list: null, an array, a string or an
+    # object without "keys" was a 500.
+    jwks = metadata.get("jwks", {"keys": []})
+    if not (isinstance(jwks, dict) and isinstance(jwks.get("keys"), list)):
+        raise InvalidClientMetadataError("jwks must be an object {'keys': [...]}.")
 
 
 def client_fields(metadata: dict, exclude_id: int | None = None) -> dict:
@@ -216,7 +224,7 @@ def client_fields(metadata: dict, exclude_id: int | None = None) -> dict:
     refused = sorted(set(scopes) - set(DCR_SCOPES))
     if refused:
         raise InvalidClientMetadataError(
-            "Scopes not allowed to self-registered clients: " + " ".join(refused)
+            ascii_text("Scopes not allowed to self-registered clients: " + " ".join(refused))
         )
     auth_method = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
     if auth_method == "private_key_jwt" and not (metadata.get("jwks") or metadata.get("jwks_uri")):
@@ -447,5 +455,9 @@ def init_app(app: Flask) -> None:
     server.register_endpoint(RegistrationEndpoint)
     server.register_endpoint(ConfigurationEndpoint)
     app.extensions["compte.registration"] = server
+    # NUL and lone surrogates in the JSON body, malformed bearer tokens: refused before any
+    # lookup or insert (PostgreSQL cannot store them).
+    for endpoint in ("registration.register", "registration.configure"):
+        guard.protect(app, endpoint, guard.registration_error, header="bearer")
     csrf.exempt(bp)  # bearer-token JSON API: no cookie, no CSRF
     app.register_blueprint(bp)

@@ -13,6 +13,7 @@ from idp import audit
 from idp.accounts import deletion
 from idp.accounts import export as account_export
 from idp.accounts.models import Account, utcnow
+from idp.accounts.throttle import LoginThrottle
 from idp.admin.access import admin_required, get_row
 from idp.admin.forms_people import ActionForm, AdminDeleteForm, SearchForm
 from idp.admin.invitations_models import Invitation
@@ -20,6 +21,7 @@ from idp.admin.views import bp
 from idp.audit import services as audit_services
 from idp.audit.labels import label
 from idp.extensions import db
+from idp.oidc.sessions import end_sessions
 
 # How long after downloading the export the removal may be confirmed, in seconds.
 EXPORT_FRESHNESS = 15 * 60
@@ -95,14 +97,14 @@ def lock(account: Account, actor: Account) -> None:
     """Lock the account and end its sessions here and at the relying parties (commits)."""
     if account.locked_at is None:
         account.locked_at = utcnow()
-    told = deletion.end_sessions(account)
+    told = end_sessions(account, "locked", revoke_all_tokens=True)
     audit.record("admin.user.locked", account=account, actor=actor, rp_notified=told)
     db.session.commit()
 
 
 def unlock(account: Account, actor: Account) -> None:
     account.locked_at = None
-    account.failed_logins = 0
+    LoginThrottle(account, "", None).forget()
     audit.record("admin.user.unlocked", account=account, actor=actor)
     db.session.commit()
 
@@ -123,12 +125,6 @@ def send_reset(account: Account, actor: Account):
     # The login area's own function: same link, same mail, both addresses.
     profile.request_reset(account.email)
     return None
-
-
-def sent_notice(message, done: str) -> str:
-    if message is not None and getattr(message, "sent_at", True) is None:
-        return done + " " + _("Il peut mettre quelques minutes à arriver.")
-    return done
 
 
 def _account(account_id: int) -> Account:
@@ -163,6 +159,7 @@ def user(account_id: int):
     return render_template(
         "admin/users_show.html",
         account=account,
+        failed_logins=LoginThrottle(account, "", None).failures(),
         action=ActionForm(),
         apps=connected_apps(account),
         events=audit_services.recent_for(account, limit=20),
@@ -202,8 +199,8 @@ def user_resend_confirmation(account_id: int):
     if account.is_confirmed:
         flash(_("Ce compte est déjà confirmé : aucun courriel n'a été envoyé."), "warning")
         return _back(account)
-    message = resend_confirmation(account, actor=current_user)
-    flash(sent_notice(message, _("Le courriel de confirmation a été renvoyé.")), "success")
+    resend_confirmation(account, actor=current_user)
+    flash(_("Le courriel de confirmation a été renvoyé."), "success")
     return _back(account)
 
 
@@ -212,11 +209,8 @@ def user_resend_confirmation(account_id: int):
 def user_send_reset(account_id: int):
     _checked_action()
     account = _account(account_id)
-    message = send_reset(account, actor=current_user)
-    flash(
-        sent_notice(message, _("Un lien de réinitialisation du mot de passe a été envoyé.")),
-        "success",
-    )
+    send_reset(account, actor=current_user)
+    flash(_("Un lien de réinitialisation du mot de passe a été envoyé."), "success")
     return _back(account)
 
 

@@ -18,6 +18,7 @@ ROUTE_MODULES = (
     "idp.admin.users_views",
     "idp.admin.invitations_views",
     "idp.admin.audit_views",
+    "idp.admin.mail_views",
 )
 # Admin sub-menu: (endpoint, label). Entries whose endpoint does not exist are hidden.
 MENU = (
@@ -25,6 +26,7 @@ MENU = (
     ("admin.users", _l("Comptes")),
     ("admin.invitations", _l("Invitations")),
     ("admin.audit", _l("Journal d’audit")),
+    ("admin.mail", _l("Courriels")),
 )
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import has_request_context, request
+from flask import has_app_context, has_request_context, request
+from sqlalchemy.exc import SQLAlchemyError
 
+from idp import metrics
+from idp.accounts.models import utcnow
 from idp.audit.models import AuditEvent
 from idp.extensions import db
+from idp.ratelimit import storage_changed
 
 
 def record(
@@ -32,4 +37,31 @@ def record(
         event.ip_address = request.remote_addr
         event.user_agent = (request.user_agent.string or "")[:300]
     db.session.add(event)
+    metrics.observe_event(event_type, details)  # sign-ins, tokens issued, refresh reuse
     return event
+
+
+def record_now(event_type: str, **details: Any) -> None:
+    """Record an event in a transaction of its own, committed at once: for what happens
+    beside a request's own work (a part of the system going down), which must be kept
+    even when that request's work is rolled back."""
+    if not has_app_context():
+        return
+    values = {"type": event_type, "details": details, "created_at": utcnow()}
+    if has_request_context():
+        values["ip_address"] = request.remote_addr
+        values["user_agent"] = (request.user_agent.string or "")[:300]
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(AuditEvent.__table__.insert().values(**values))
+    except SQLAlchemyError:  # the database may be out too; the log line stays
+        logging.getLogger(__name__).warning("audit event %s not recorded", event_type)
+    metrics.observe_event(event_type, details)
+
+
+@storage_changed.connect
+def _rate_limit_storage_changed(sender: object, available: bool, **details: Any) -> None:
+    record_now(
+        "ratelimit.storage_recovered" if available else "ratelimit.storage_unavailable",
+        **details,
+    )

@@ -16,6 +16,8 @@ LABELS = {
     "login.failed": _l("Échec de connexion"),
     "login.locked": _l("Connexion refusée (compte verrouillé)"),
     "logout": _l("Déconnexion"),
+    "sessions.ended": _l("Fin de sessions (déconnexion, changement de mot de passe…)"),
+    "token.refresh_retried": _l("Renouvellement d'accès répété par une application"),
     "password.changed": _l("Changement du mot de passe"),
     "password.reset_requested": _l("Demande de réinitialisation du mot de passe"),
     "password.reset": _l("Réinitialisation du mot de passe"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 
+from idp import metrics
 from idp.accounts.models import utcnow
 from idp.captcha.models import CaptchaChallenge
 from idp.extensions import db
@@ -75,6 +77,10 @@ def challenge_text(challenge_id: str) -> str:
     return "".join(chars)
 
 
+# The shape of the ids new_challenge() makes (secrets.token_urlsafe), with room to spare.
+CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def new_challenge() -> str:
     """Create a challenge (committed) and return its id."""
     _, _, max_age = _settings()
@@ -90,6 +96,7 @@ def new_challenge() -> str:
         )
     )
     db.session.commit()
+    metrics.count_captcha_shown()  # every challenge is drawn for a person to see
     observer: Callable[[str, str], None] | None = current_app.extensions.get(OBSERVER_KEY)
     if observer is not None:
         observer(challenge_id, text)
@@ -97,7 +104,9 @@ def new_challenge() -> str:
 
 
 def _load(challenge_id: str | None) -> CaptchaChallenge | None:
-    if not challenge_id or len(challenge_id) > 64:
+    # Only what new_challenge() makes reaches the database: a lone surrogate from a JSON
+    # body cannot even be encoded for it (a 500).
+    if not isinstance(challenge_id, str) or not CHALLENGE_ID.fullmatch(challenge_id):
         return None
     statement = (
         select(CaptchaChallenge)

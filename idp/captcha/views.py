@@ -47,8 +47,9 @@ def audio(challenge_id: str) -> Response:
 @limiter.limit(_rate_limit)
 def new() -> Response | tuple[dict, int]:
     """New characters for the "Nouveaux caractères" button (JS). CSRF: X-CSRFToken header."""
-    payload = request.get_json(silent=True) or {}
-    previous = payload.get("previous")
+    payload = request.get_json(silent=True)
+    # Any JSON may come in: only an object's "previous" text is read.
+    previous = payload.get("previous") if isinstance(payload, dict) else None
     if isinstance(previous, str):
         services.discard(previous)
     challenge_id = services.new_challenge()

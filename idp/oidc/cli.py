@@ -121,50 +121,106 @@ def keys() -> None:
 
 
 @keys.command("rotate")
+@click.option(
+    "--now",
+    "immediately",
+    is_flag=True,
+    help="Sign with the new keys at once (a compromised key). Tokens signed in the next "
+    "minutes may then fail where JWKS was not reloaded yet.",
+)
 @pass_app
-def rotate(ctx: AppContext) -> None:
-    """Publish new keys and sign with them; old ones stay in JWKS until their tokens expire."""
+def rotate(ctx: AppContext, immediately: bool) -> None:
+    """Publish new keys; they sign after OIDC_KEY_ACTIVATION_DELAY (every instance and
+    relying party has seen them by then). Old keys stay in JWKS until their tokens expire."""
     from idp.audit import record
     from idp.extensions import db
     from idp.oidc.keys import rotate_keys
 
     with ctx.app.app_context():
-        created = rotate_keys()
-        record("keys.rotated", kids=[k.kid for k in created])
+        created = rotate_keys(immediately=immediately)
+        record("keys.rotated", kids=[k.kid for k in created], immediately=immediately)
         db.session.commit()
         for key in created:
-            click.echo(f"New {key.alg} key {key.kid}")
+            click.echo(
+                f"New {key.alg} key {key.kid}, signs from {key.activates_at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+
+
+def _key_state(key, now) -> str:
+    if key.activates_at > now:
+        return f"published, signs from {key.activates_at:%Y-%m-%d %H:%M:%S} UTC"
+    if key.retired_at is not None and key.retired_at <= now:
+        return f"retired, published until {key.not_after:%Y-%m-%d %H:%M:%S} UTC"
+    if key.retired_at is not None:
+        return f"signing until {key.retired_at:%Y-%m-%d %H:%M:%S} UTC"
+    return "signing"
 
 
 @keys.command("list")
 @click.option("--json", "as_json", is_flag=True)
 @pass_app
 def list_keys(ctx: AppContext, as_json: bool) -> None:
-    """Show the signing keys (never the private parts)."""
+    """Show the signing keys (never the private parts), when each signs, and the
+    activation delay of the next rotation."""
+    from idp.accounts.models import utcnow
     from idp.extensions import db
+    from idp.oidc.keys import activation_delay
     from idp.oidc.models import SigningKey
+    from idp.sealing import sealer
 
     with ctx.app.app_context():
+        now = utcnow()
         rows = [
             {
                 "kid": k.kid,
                 "alg": k.alg,
+                "state": _key_state(k, now),
                 "created_at": k.created_at,
+                "signs_from": k.activates_at,
                 "retired_at": k.retired_at,
                 "published_until": k.not_after,
             }
             for k in db.session.scalars(db.select(SigningKey).order_by(SigningKey.id))
         ]
+        delay = activation_delay()
+        kek = sealer().fingerprints[0] if sealer().dedicated else "derived from SECRET_KEY"
     if as_json:
-        echo_json(rows)
+        echo_json({"activation_delay": delay, "key_encryption_key": kek, "keys": rows})
         return
+    click.echo(f"Activation delay of a rotation: {delay} s. Sealed with key-encryption key {kek}.")
     for row in rows:
-        state = (
-            "active"
-            if row["retired_at"] is None
-            else f"retired, published until {row['published_until']}"
-        )
-        click.echo(f"{row['alg']}  {row['kid']}  {state}")
+        click.echo(f"{row['alg']}  {row['kid']}  {row['state']}")
+
+
+@keys.command("new-kek")
+def new_kek() -> None:
+    """Print a new random key-encryption key (for KEY_ENCRYPTION_KEY)."""
+    import secrets
+
+    click.echo(secrets.token_urlsafe(48))
+
+
+@keys.command("rewrap")
+@pass_app
+def rewrap(ctx: AppContext) -> None:
+    """Seal every stored secret again under the first key-encryption key (after putting a
+    new one first in KEY_ENCRYPTION_KEY); then the old one can be dropped."""
+    from idp.audit import record
+    from idp.extensions import db
+    from idp.mail.outbox import reseal_bodies
+    from idp.oidc.keys import reseal_keys
+    from idp.oidc.tokens import reseal_retry_answers
+    from idp.sealing import sealer
+
+    with ctx.app.app_context():
+        counts = {
+            "signing_keys": reseal_keys(),
+            "mail_bodies": reseal_bodies(),
+            "refresh_answers": reseal_retry_answers(),
+        }
+        record("keys.rewrapped", kek=sealer().fingerprints[0], **counts)
+        db.session.commit()
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
 @click.group("oidc")

@@ -37,6 +37,10 @@ KNOWN_SCOPES = (
 )
 DEFAULT_SCOPES = ("openid", "profile", "email", "phone", "address", "offline_access", "launcher")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Column sizes of the Client model (idp/oidc/models.py): longer values could not be stored.
+MAX_NAME_LENGTH = 100
+MAX_URI_LENGTH = 500
+METADATA_LENGTHS = {"client_uri": 500, "logo_uri": 500, "software_id": 100, "software_version": 50}
 
 
 def _(message: str, **variables: Any) -> str:
@@ -74,6 +78,8 @@ def validate_redirect_uri(uri: str) -> str | None:
     """
     if not uri or not uri.strip():
         return _("L’adresse est vide.")
+    if len(uri) > MAX_URI_LENGTH:
+        return _("L’adresse ne doit pas dépasser %(limit)s caractères.", limit=MAX_URI_LENGTH)
     if uri != uri.strip() or any(c.isspace() for c in uri):
         return _("L’adresse ne doit pas contenir d’espace.")
     try:
@@ -111,6 +117,16 @@ def check_optional_uri(value: str | None, field: str) -> str | None:
     error = validate_redirect_uri(value)
     if error:
         raise ClientError(error, field)
+    return value
+
+
+def check_length(value: str | None, limit: int, field: str) -> str | None:
+    """`value` when it fits in `limit` characters (None passes), else a ClientError."""
+    if value is not None and len(value) > limit:
+        raise ClientError(
+            _("« %(field)s » ne doit pas dépasser %(limit)s caractères.", field=field, limit=limit),
+            field,
+        )
     return value
 
 

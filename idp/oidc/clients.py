@@ -24,12 +24,15 @@ from idp.oidc.client_rules import (  # noqa: F401  (re-exported: the contract of
     ID_TOKEN_ALGS,
     KNOWN_SCOPES,
     LOOPBACK_HOSTS,
+    MAX_NAME_LENGTH,
+    METADATA_LENGTHS,
     SECRET_METHODS,
     SUBJECT_TYPES,
     ClientError,
     _,
     check_choice,
     check_consistency,
+    check_length,
     check_optional_uri,
     check_secret,
     check_uris,
@@ -94,7 +97,7 @@ def create_client(
     name = (name or "").strip()
     if not name:
         raise ClientError(_("Donnez un nom à l’application."), "name")
-    if len(name) > 100:
+    if len(name) > MAX_NAME_LENGTH:
         raise ClientError(_("Le nom ne doit pas dépasser 100 caractères."), "name")
     if name_taken(name):
         raise ClientError(
@@ -127,7 +130,11 @@ def create_client(
         jwks=jwks,
         jwks_uri=check_optional_uri(jwks_uri, "jwks_uri"),
         contacts=list(metadata.pop("contacts", None) or []),
-        **{k: v for k, v in metadata.items() if k in _METADATA_FIELDS},
+        **{
+            k: check_length(v, METADATA_LENGTHS[k], k)
+            for k, v in metadata.items()
+            if k in _METADATA_FIELDS
+        },
     )
     check_consistency(client)
     secret = None
@@ -157,6 +164,8 @@ def update_client(client: Client, **fields: Any) -> Client:
             value = (value or "").strip()
             if not value:
                 raise ClientError(_("Donnez un nom à l’application."), "name")
+            if len(value) > MAX_NAME_LENGTH:
+                raise ClientError(_("Le nom ne doit pas dépasser 100 caractères."), "name")
             if name_taken(value, exclude_id=client.id):
                 raise ClientError(
                     _("Une autre application porte déjà ce nom : choisissez-en un autre."), "name"
@@ -184,7 +193,9 @@ def update_client(client: Client, **fields: Any) -> Client:
             value = bool(value)
         elif key == "contacts":
             value = list(value or [])
-        elif key not in ("jwks", *_METADATA_FIELDS):
+        elif key in _METADATA_FIELDS:
+            value = check_length(value, METADATA_LENGTHS[key], key)
+        elif key != "jwks":
             raise ClientError(_("Réglage inconnu : %(key)s.", key=key), key)
         setattr(client, _FIELD_MAP.get(key, key), value)
     check_consistency(client)

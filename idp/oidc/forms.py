@@ -1,8 +1,9 @@
 """Forms of the OpenID Provider pages (CSRF-protected by Flask-WTF)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
+
+from idp.forms import FlaskForm
 
 
 class ConsentForm(FlaskForm):
@@ -13,3 +14,7 @@ class ConsentForm(FlaskForm):
 class LogoutConfirmForm(FlaskForm):
     confirm = SubmitField(_l("Me déconnecter"))
     cancel = SubmitField(_l("Rester connecté(e)"))
+
+
+class LogoutEverywhereForm(FlaskForm):
+    submit = SubmitField(_l("Me déconnecter partout"))

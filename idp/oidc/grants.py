@@ -12,12 +12,13 @@ import logging
 import time
 
 import requests
-from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, grants
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
-from flask import current_app, session
+from flask import current_app, g, session
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +26,7 @@ from idp.accounts.models import Account, utcnow
 from idp.audit import record
 from idp.extensions import db
 from idp.oidc import tokens
+from idp.oidc.bounds import PKCE_VALUE, assertion_claim_problem
 from idp.oidc.claims import user_info
 from idp.oidc.clients import hash_secret
 from idp.oidc.keys import signing_key
@@ -53,6 +55,10 @@ class CompteCodeChallenge(CodeChallenge):
             raise InvalidRequestError("PKCE is required: send code_challenge (S256).")
         if challenge and data.get("code_challenge_method") != "S256":
             raise InvalidRequestError("Only code_challenge_method=S256 is supported.")
+        if challenge and not PKCE_VALUE.fullmatch(challenge):
+            # Authlib's pattern ends in `$`, which lets a final line break through (and
+            # 129 characters into a 128-character column).
+            raise InvalidRequestError("Invalid 'code_challenge'.")
         super().validate_code_challenge(grant, redirect_uri)
 
 
@@ -184,7 +190,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str):
-        return tokens.claim_refresh_token(refresh_token)
+        # The client is authenticated by now (Authlib checks it first).
+        token = tokens.claim_refresh_token(refresh_token, self.request.client)
+        if token is not None:
+            g.compte_rotated_token_id = token.id  # its answer is kept for a retry
+        return token
 
     def authenticate_user(self, refresh_token) -> Account | None:
         return _active(refresh_token.account)
@@ -228,10 +238,17 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
             f"{issuer}/oauth/introspect",
         ]
 
+    def verify_claims(self, claims) -> None:
+        # sub, iss and jti reach queries and the replay table: strings, bounded, no NUL.
+        if violation := assertion_claim_problem(claims):
+            raise InvalidClientError(description=violation.description)
+        super().verify_claims(claims)
+
     def validate_jti(self, claims, jti: str) -> bool:
         now = int(time.time())
-        expires = int(claims.get("exp") or now + 600)
-        entry = UsedJti(client_id=str(claims["sub"]), jti=str(jti)[:255], expires_at=expires)
+        # Kept until the assertion expires, within what the INTEGER column holds.
+        expires = min(int(claims.get("exp") or now + 600), 2**31 - 1)
+        entry = UsedJti(client_id=claims["sub"], jti=jti, expires_at=expires)
         try:
             # Own transaction, committed at once: a failed request must not free the jti.
             with db.session.begin_nested():
@@ -243,8 +260,13 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         return True
 
     def resolve_client_public_key(self, client: Client) -> KeySet:
-        if client.jwks:
-            return KeySet.import_key_set(client.jwks)
-        if client.jwks_uri:
-            return KeySet.import_key_set(_fetch_jwks(client.jwks_uri))
+        try:
+            if client.jwks:
+                return KeySet.import_key_set(client.jwks)
+            if client.jwks_uri:
+                return KeySet.import_key_set(_fetch_jwks(client.jwks_uri))
+        except (requests.RequestException, ValueError, JoseError) as error:
+            # The client's keys are unreachable or unusable: its authentication fails.
+            log.warning("keys of client %s unusable: %s", client.client_id, type(error).__name__)
+            raise InvalidClientError(description="The client's keys cannot be used.") from None
         return KeySet([])

@@ -1,31 +1,39 @@
-"""Signing keys: stored in the database, loaded once per process, rotated on demand.
+"""Signing keys: sealed in the database, loaded once per process, rotated on demand.
 
-One active key per algorithm (RS256, ES256) signs; `rotate_keys()` retires them and
-creates new ones. A retired key stays published in JWKS until `not_after`, when every
-token it signed has expired. Each process caches the keyring in `app.extensions` and
-re-checks a tiny version query at most every OIDC_KEYS_CHECK_INTERVAL seconds.
+One key per algorithm (RS256, ES256) signs. `rotate_keys()` creates successors that are
+published at once but sign only from their `activates_at`, OIDC_KEY_ACTIVATION_DELAY
+seconds later: by then every instance (which re-checks every OIDC_KEYS_CHECK_INTERVAL
+seconds) and every relying party (which may cache JWKS for its max-age) has seen them.
+The key they replace signs until then, and stays published until `not_after`, when every
+token it signed has expired. Each process caches the keyring in `app.extensions`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from joserfc.jwk import ECKey, KeySet, RSAKey
 from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
 
 from idp.accounts.models import utcnow
 from idp.extensions import db
 from idp.oidc.models import SigningKey
+from idp.sealing import seal, sealer, unseal
 
 ALGS = ("RS256", "ES256")
 CACHE_KEY = "compte.keys"
+# JWKS responses may be cached by relying parties this long (Cache-Control max-age).
+JWKS_MAX_AGE = 300
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,7 +50,7 @@ class Keyring:
     checked_at: float = field(default_factory=time.monotonic)
 
 
-def _new_key(alg: str) -> SigningKey:
+def _new_key(alg: str, activates_at: datetime) -> SigningKey:
     params = {"alg": alg, "use": "sig"}
     if alg == "RS256":
         key = RSAKey.generate_key(2048, parameters=params, private=True, auto_kid=True)
@@ -50,27 +58,31 @@ def _new_key(alg: str) -> SigningKey:
         key = ECKey.generate_key("P-256", parameters=params, private=True, auto_kid=True)
     else:  # pragma: no cover - guarded by ALGS
         raise ValueError(alg)
-    return SigningKey(kid=key.kid, alg=alg, private_jwk=key.as_dict(private=True))
+    sealed = seal(json.dumps(key.as_dict(private=True)))
+    return SigningKey(kid=key.kid, alg=alg, sealed_jwk=sealed, activates_at=activates_at)
+
+
+def activation_delay() -> int:
+    """Seconds between publishing a rotated-in key and signing with it."""
+    return int(current_app.config["OIDC_KEY_ACTIVATION_DELAY"])
 
 
 def _grace() -> timedelta:
-    """How long a retired key stays published: the longest lifetime of what it signed."""
+    """How long a retired key stays published: the longest lifetime of what it signed,
+    plus the time relying parties and instances may keep an older JWKS."""
     cfg = current_app.config
-    longest = max(
-        int(cfg.get("ID_TOKEN_LIFETIME", 600)),
-        int(cfg.get("ACCESS_TOKEN_LIFETIME", 600)),
-    )
-    margin = int(cfg.get("OIDC_KEYS_CHECK_INTERVAL", 10)) + 60
-    # The retired key may still sign during the activation delay of its successor.
-    return timedelta(seconds=longest + margin + int(cfg.get("OIDC_KEY_ACTIVATION_DELAY", 0)))
+    longest = max(int(cfg["ID_TOKEN_LIFETIME"]), int(cfg["ACCESS_TOKEN_LIFETIME"]))
+    return timedelta(seconds=longest + int(cfg["OIDC_KEYS_CHECK_INTERVAL"]) + 60)
 
 
 def ensure_keys() -> list[SigningKey]:
-    """Create an active key for every algorithm that has none. Commits if it creates."""
-    active = set(
+    """Create a key for every algorithm that has none in use, signing at once (nothing else
+    can sign for it). Commits if it creates."""
+    in_use = set(
         db.session.scalars(db.select(SigningKey.alg).where(SigningKey.retired_at.is_(None)))
     )
-    created = [_new_key(alg) for alg in ALGS if alg not in active]
+    now = utcnow()
+    created = [_new_key(alg, now) for alg in ALGS if alg not in in_use]
     if created:
         db.session.add_all(created)
         db.session.commit()
@@ -78,19 +90,31 @@ def ensure_keys() -> list[SigningKey]:
     return created
 
 
-def rotate_keys() -> list[SigningKey]:
-    """Retire the active keys (still published until their tokens expire), create new
-    ones that sign from now on. Commits."""
+def rotate_keys(immediately: bool = False) -> list[SigningKey]:
+    """Create successors of the keys in use, published now and signing after the
+    activation delay (at once with `immediately`, for a compromised key: tokens signed
+    then may fail at instances or relying parties that have not reloaded JWKS yet).
+    The keys replaced sign until then and stay published until their tokens expire.
+    Commits."""
     now = utcnow()
-    not_after = now + _grace()
+    activates_at = now if immediately else now + timedelta(seconds=activation_delay())
     for key in db.session.scalars(db.select(SigningKey).where(SigningKey.retired_at.is_(None))):
-        key.retired_at = now
-        key.not_after = not_after
-    created = [_new_key(alg) for alg in ALGS]
+        key.retired_at = activates_at
+        key.not_after = activates_at + _grace()
+    created = [_new_key(alg, activates_at) for alg in ALGS]
     db.session.add_all(created)
     db.session.commit()
     invalidate()
     return created
+
+
+def reseal_keys() -> int:
+    """Seal every signing key again under the current key-encryption key (after a KEK
+    rotation). Not committed; returns how many."""
+    rows = list(db.session.scalars(db.select(SigningKey)))
+    for row in rows:
+        row.sealed_jwk = sealer().reseal(row.sealed_jwk)
+    return len(rows)
 
 
 def prune_keys() -> int:
@@ -120,39 +144,26 @@ def _load(version: tuple) -> Keyring:
         db.session.scalars(
             db.select(SigningKey)
             .where((SigningKey.not_after.is_(None)) | (SigningKey.not_after > now))
-            .order_by(SigningKey.id)
+            .order_by(SigningKey.activates_at, SigningKey.id)
         )
     )
-    # A new key is published at once but signs only after OIDC_KEY_ACTIVATION_DELAY
-    # seconds, so that every instance serves it in JWKS before any token uses it;
-    # meanwhile the key it replaces keeps signing.
-    delay = float(current_app.config.get("OIDC_KEY_ACTIVATION_DELAY", 0))
     signing: dict[str, RSAKey | ECKey] = {}
-    waiting: dict[str, RSAKey | ECKey] = {}
-    previous: dict[str, RSAKey | ECKey] = {}
     public_keys = []
-    next_expiry = float("inf")
-    for row in rows:  # ordered by id: later rows are newer
-        key = (RSAKey if row.alg == "RS256" else ECKey).import_key(row.private_jwk)
+    changes: list[datetime] = []  # when this keyring stops being right
+    for row in rows:  # in order of activation: a later one that signs wins
+        key = (RSAKey if row.alg == "RS256" else ECKey).import_key(
+            json.loads(unseal(row.sealed_jwk))
+        )
         public_keys.append(key)
-        if row.not_after is not None:
-            remaining = (row.not_after - now).total_seconds()
-            next_expiry = min(next_expiry, time.monotonic() + remaining)
-        if row.retired_at is not None:
-            previous[row.alg] = key
-            continue
-        age = (now - row.created_at).total_seconds()
-        if age >= delay:
+        changes += [t for t in (row.activates_at, row.retired_at, row.not_after) if t]
+        if row.activates_at <= now:
             signing[row.alg] = key
-        else:
-            waiting[row.alg] = key
-            next_expiry = min(next_expiry, time.monotonic() + delay - age)
-    for alg, key in waiting.items():
-        signing.setdefault(alg, previous.get(alg, key))
     public = KeySet(public_keys)
     jwks = {"keys": [k.as_dict(private=False) for k in public_keys]}
     jwks_bytes = json.dumps(jwks, separators=(",", ":"), sort_keys=True).encode()
     etag = hashlib.sha256(jwks_bytes).hexdigest()[:32]
+    upcoming = [(t - now).total_seconds() for t in changes if t > now]
+    next_expiry = time.monotonic() + min(upcoming) if upcoming else float("inf")
     return Keyring(version, signing, public, jwks_bytes, etag, next_expiry)
 
 
@@ -165,12 +176,29 @@ def keyring() -> Keyring:
     """The current keyring, loaded once and re-checked cheaply now and then."""
     app = current_app
     ring: Keyring | None = app.extensions.get(CACHE_KEY)
-    interval = float(app.config.get("OIDC_KEYS_CHECK_INTERVAL", 10))
+    interval = float(app.config["OIDC_KEYS_CHECK_INTERVAL"])
     now = time.monotonic()
     if ring is not None and now - ring.checked_at < interval and now < ring.next_expiry:
         return ring
-    with _lock:
-        version = _version()
+    if ring is None:
+        _lock.acquire()
+    elif not _lock.acquire(blocking=False):
+        # Another thread is re-checking: use the keys known rather than queue behind it
+        # (each with its own connection timeout while the database hangs).
+        return ring
+    try:
+        try:
+            version = _version()
+        except SQLAlchemyError:
+            if ring is None:
+                raise
+            # The database is out: keep serving and signing with the keys known (JWKS and
+            # discovery stay up); try again at the next interval.
+            db.session.rollback()
+            log.warning("signing keys not re-checked: database unavailable")
+            ring.checked_at = now
+            ring.next_expiry = max(ring.next_expiry, now + interval)
+            return ring
         if ring is not None and version == ring.version and now < ring.next_expiry:
             ring.checked_at = now
             return ring
@@ -180,6 +208,8 @@ def keyring() -> Keyring:
         ring = _load(version)
         app.extensions[CACHE_KEY] = ring
         return ring
+    finally:
+        _lock.release()
 
 
 def _has_all_algs() -> bool:

@@ -10,11 +10,34 @@ from idp.accounts.models import utcnow
 from idp.extensions import db
 from idp.oidc.keys import prune_keys
 from idp.oidc.models import AuthorizationCode, BrowserSession, SessionClient, Token, UsedJti
+from idp.oidc.sessions import lifetimes
+from idp.oidc.tokens import forget_retry_answers
 
 log = logging.getLogger(__name__)
 # Used codes are kept this long after expiry so that a late replay is still recognised.
 CODE_KEEP = 3600
 SESSION_KEEP = timedelta(days=1)
+
+
+def _end_timed_out_sessions() -> int:
+    """Mark the sessions past their idle timeout or absolute lifetime as ended (requests
+    already refuse them; this lets them be purged)."""
+    now = utcnow()
+    limits = lifetimes()
+    total = 0
+    for reason, condition in (
+        ("idle", BrowserSession.last_seen_at < now - limits.idle),
+        ("expired", BrowserSession.created_at < now - limits.absolute),
+    ):
+        total += (
+            db.session.execute(
+                db.update(BrowserSession)
+                .where(BrowserSession.ended_at.is_(None), condition)
+                .values(ended_at=now, ended_reason=reason)
+            ).rowcount
+            or 0
+        )
+    return total
 
 
 def run() -> dict[str, int]:
@@ -36,6 +59,8 @@ def run() -> dict[str, int]:
         .where(dead_access, dead_refresh)
         .execution_options(synchronize_session=False)
     ).rowcount
+    counts["retry_answers"] = forget_retry_answers()
+    counts["sessions_timed_out"] = _end_timed_out_sessions()
     ended = db.select(BrowserSession.sid).where(BrowserSession.ended_at < utcnow() - SESSION_KEEP)
     db.session.execute(db.delete(SessionClient).where(SessionClient.sid.in_(ended)))
     counts["sessions"] = db.session.execute(

@@ -232,6 +232,9 @@ class Token(TokenMixin, db.Model):
     # What the original authentication was, kept for refreshed ID tokens and logout.
     sid: Mapped[str | None] = mapped_column(String(64), index=True)
     auth_time: Mapped[int | None] = mapped_column(Integer)
+    # The token response this refresh token's rotation gave, sealed, kept for
+    # REFRESH_TOKEN_REUSE_GRACE seconds: a client that lost it may ask again.
+    retry_answer: Mapped[str | None] = mapped_column(Text)
 
     # Joined so that the single lookup of a token brings its client and account.
     client: Mapped[Client] = relationship(lazy="joined")
@@ -292,23 +295,32 @@ class Consent(db.Model):
 
 
 class SigningKey(db.Model):
-    """A private signing key (JWK). The newest active one signs; retired ones stay in JWKS
-    until `not_after`, when every token they signed has expired."""
+    """A private signing key, sealed (idp/sealing.py: a database dump does not give it).
+
+    Its life: published in JWKS from creation; signs from `activates_at` (after every
+    instance and relying party has had time to see it) until `retired_at` (when its
+    successor activates); stays published until `not_after`, when every token it signed
+    has expired."""
 
     __tablename__ = "oauth_signing_key"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     alg: Mapped[str] = mapped_column(String(8), nullable=False)
-    private_jwk: Mapped[dict] = mapped_column(JSON, nullable=False)
+    sealed_jwk: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    activates_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     retired_at: Mapped[datetime | None]
-    # Published in JWKS until then (None while active).
+    # Published in JWKS until then (None while in use).
     not_after: Mapped[datetime | None]
 
 
 class BrowserSession(db.Model):
-    """One Compte login in one browser: the `sid` of OpenID Connect session management."""
+    """One Compte login in one browser: the `sid` of OpenID Connect session management.
+
+    The server-side truth of a session: the browser's cookie only names it, and every
+    request checks it here (idp/oidc/sessions.py), so an ended session stays ended even
+    for a copy of its cookie."""
 
     __tablename__ = "oauth_browser_session"
 
@@ -318,7 +330,13 @@ class BrowserSession(db.Model):
         ForeignKey("account.id", ondelete="CASCADE"), index=True, nullable=False
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    # Updated at most once a minute (SESSION_IDLE_TIMEOUT counts from it).
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     ended_at: Mapped[datetime | None]
+    # Why it ended: logout, logout_everywhere, idle, expired, password_changed, locked…
+    ended_reason: Mapped[str | None] = mapped_column(String(24))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
 
 
 class SessionClient(db.Model):

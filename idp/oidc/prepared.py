@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
-from idp.oidc.keys import CACHE_KEY, keyring
+from idp.oidc.keys import CACHE_KEY, JWKS_MAX_AGE, keyring
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/oauth/jwks"
@@ -33,19 +34,28 @@ class PreparedDocuments:
             prepared = self.app.extensions["compte.discovery"]
             return prepared.body, prepared.etag, 3600
         ring = self.app.extensions.get(CACHE_KEY)
-        interval = float(self.app.config.get("OIDC_KEYS_CHECK_INTERVAL", 10))
+        interval = float(self.app.config["OIDC_KEYS_CHECK_INTERVAL"])
         now = time.monotonic()
         if ring is None or now - ring.checked_at >= interval or now >= ring.next_expiry:
             with self.app.app_context():  # the same cheap re-check as keyring()'s callers
-                ring = keyring()
-        return ring.jwks_bytes, ring.etag, 300
+                ring = keyring()  # keeps the known keys while the database is out
+        return ring.jwks_bytes, ring.etag, JWKS_MAX_AGE
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD")
         if path not in (DISCOVERY_PATH, JWKS_PATH) or method not in ("GET", "HEAD"):
             return self.wsgi_app(environ, start_response)
-        body, etag, max_age = self._document(path)
+        try:
+            body, etag, max_age = self._document(path)
+        except SQLAlchemyError:
+            # No keys known yet and the database is out: say so, never a bare 500.
+            self.app.logger.warning("JWKS unavailable: database unreachable")
+            start_response(
+                "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Retry-After", "30"), *HEADERS],
+            )
+            return [b'{"error":"temporarily_unavailable"}']
         headers = [("ETag", f'"{etag}"'), ("Cache-Control", f"public, max-age={max_age}")]
         headers += HEADERS
         if f'"{etag}"' in environ.get("HTTP_IF_NONE_MATCH", ""):

@@ -23,6 +23,7 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from flask import Flask, current_app
 
 from idp.oidc import tokens
+from idp.oidc.bounds import valid_client_id
 from idp.oidc.clients import get_client
 from idp.oidc.models import Client
 
@@ -39,7 +40,9 @@ class OAuthState:
 
 def query_client(client_id: str) -> Client | None:
     """An enabled client by client_id (disabled clients do not exist for OAuth)."""
-    if not client_id or not isinstance(client_id, str) or len(client_id) > 64:
+    # The last guard before the database: a NUL, a lone surrogate or an over-long value
+    # (from a Basic header or an assertion's `sub`) would make PostgreSQL fail.
+    if not valid_client_id(client_id):
         return None
     client = get_client(client_id)
     return client if client is not None and not client.disabled else None

@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 from idp.extensions import csrf, db
 from idp.oidc import consent as consents
 from idp.oidc import sessions
+from idp.oidc.bounds import Violation
 from idp.oidc.claims import subject_for
-from idp.oidc.forms import LogoutConfirmForm
+from idp.oidc.forms import LogoutConfirmForm, LogoutEverywhereForm
 from idp.oidc.server import oauth
 from idp.oidc.views import bp, remember_ui_locales
 
@@ -65,6 +66,18 @@ def end_session():
     return _confirm_logout(end_request.client, end_request.redirect_uri)
 
 
+def refuse_logout_request(violation: Violation, source: str) -> Response:
+    """A logout request with a parameter out of bounds (idp/oidc/guard.py): never followed
+    to its post_logout_redirect_uri; the page says the request is incorrect."""
+    page = render_template(
+        "oidc/error.html",
+        error="invalid_request",
+        description=violation.description,
+        text=_("La demande de déconnexion envoyée par l’application est incorrecte."),
+    )
+    return Response(page, status=400)
+
+
 def _confirm_logout(client, redirect_uri: str | None) -> Response:
     """ "Voulez-vous vous déconnecter ?" — logs out only on a POST with a valid CSRF token."""
     form = LogoutConfirmForm()
@@ -83,6 +96,16 @@ def _confirm_logout(client, redirect_uri: str | None) -> Response:
     response = Response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """ "Se déconnecter partout": every browser session of the account ends (this one
+    included), every token is revoked, every service is told."""
+    if not LogoutEverywhereForm().validate_on_submit():
+        return redirect(url_for("accounts.profile") + "#securite")
+    return sessions.finish_logout(everywhere=True)
 
 
 # --- CORS for browser-based (public) clients ----------------------------------------
@@ -120,6 +143,10 @@ def revoke_application(client_id: str):
         db.session.commit()
         flash(_("L’accès de l’application a été retiré."), "success")
     return redirect(url_for("accounts.profile") + "#connected-apps")
+
+
+def logout_everywhere_form() -> LogoutEverywhereForm:
+    return LogoutEverywhereForm()
 
 
 def connected_apps() -> list:

@@ -1,61 +1,202 @@
-"""Browser sessions (`sid`) and logging out of Compte and of every relying party.
+"""Browser sessions (`sid`): the server-side record behind every login, and the one place
+where sessions end and the relying parties are told.
 
-Flask-Login's signals open and close a BrowserSession; every client that received a
-code during it is recorded (SessionClient). `finish_logout()` — used by Compte's own
-logout button and by the end-session endpoint — ends the session, tells each client
-(back-channel POST, front-channel iframes) and shows "Vous êtes déconnecté".
+The browser's cookie only names a session (Flask-Login's account id and our `sid`); the
+BrowserSession row decides. `load_session_account` (Flask-Login's user loader) checks it
+on every request that looks at the person: ended, account locked or deleted, password
+changed, idle longer than SESSION_IDLE_TIMEOUT, older than SESSION_MAX_LIFETIME — any of
+these and the request is anonymous, whatever the cookie says (a copied cookie included).
+
+`end_sessions()` ends sessions for good (logout, "Se déconnecter partout", password
+change, lock, deletion): rows ended, the tokens issued in them revoked, each relying party
+that received a code told by back-channel logout. `finish_logout()` is the person's
+logout: it ends this browser's session and shows the page that also runs the
+front-channel logouts.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, make_response, render_template, session, url_for
-from flask_login import current_user, logout_user, user_logged_in, user_logged_out
+import sqlalchemy as sa
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    make_response,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, logout_user, user_logged_in
 
 from idp.accounts.models import Account, utcnow
 from idp.audit import record
-from idp.extensions import db
-from idp.oidc.models import BrowserSession, Client, SessionClient
+from idp.extensions import db, login_manager
+from idp.oidc.models import BrowserSession, Client, SessionClient, Token
 
+log = logging.getLogger(__name__)
+
+# What Compte keeps in the cookie about a login (Flask-Login adds _user_id, _fresh, _id).
 SESSION_KEYS = ("sid", "auth_time", "amr", "oidc_reauth")
+LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember_seconds")
+# last_seen_at is written at most this often (or a quarter of the idle timeout).
+TOUCH_EVERY = timedelta(seconds=60)
 
 
-def _session_row(sid: str | None) -> BrowserSession | None:
-    if not sid:
+# --- The rule (no Flask) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    idle: timedelta
+    absolute: timedelta
+
+
+def why_not_live(
+    row: BrowserSession | None,
+    account: Account | None,
+    account_id: int,
+    epoch: int | None,
+    now: datetime,
+    lifetimes: Lifetimes,
+) -> str | None:
+    """None when the session may be used; else why not (the `ended_reason` to record)."""
+    if row is None or account is None or row.account_id != account_id:
+        return "unknown"
+    if row.ended_at is not None:
+        return row.ended_reason or "ended"
+    if epoch is not None and account.session_epoch != epoch:
+        return "password_changed"
+    if account.is_locked:
+        return "locked"
+    if not account.is_confirmed:
+        return "unconfirmed"
+    if now - row.last_seen_at > lifetimes.idle:
+        return "idle"
+    if now - row.created_at > lifetimes.absolute:
+        return "expired"
+    return None
+
+
+def lifetimes() -> Lifetimes:
+    config = current_app.config
+    return Lifetimes(
+        idle=timedelta(seconds=int(config["SESSION_IDLE_TIMEOUT"])),
+        absolute=timedelta(seconds=int(config["SESSION_MAX_LIFETIME"])),
+    )
+
+
+# --- Every request ---------------------------------------------------------------------
+
+
+def _parse_user_id(user_id: str) -> tuple[int, int | None] | None:
+    """Flask-Login's id is "<account id>:<session epoch>" (Account.get_id)."""
+    try:
+        account_part, _, epoch_part = user_id.partition(":")
+        return int(account_part), int(epoch_part) if epoch_part else None
+    except ValueError:
         return None
-    return db.session.scalar(db.select(BrowserSession).where(BrowserSession.sid == sid))
+
+
+def _forget_login() -> None:
+    for key in LOGIN_KEYS + SESSION_KEYS:
+        session.pop(key, None)
+
+
+def _session_is_clean() -> bool:
+    return not (db.session.new or db.session.dirty or db.session.deleted)
+
+
+# Built once: this query runs on every request of a signed-in person.
+_SESSION_AND_ACCOUNT = (
+    sa.select(BrowserSession, Account)
+    .join(Account, Account.id == BrowserSession.account_id)
+    .where(BrowserSession.sid == sa.bindparam("sid"))
+)
+
+
+def load_session_account(user_id: str) -> Account | None:
+    """Flask-Login's user loader: the account of a live browser session, else None."""
+    parsed = _parse_user_id(user_id)
+    sid = session.get("sid")
+    if parsed is None or not sid or not isinstance(sid, str):
+        _forget_login()
+        return None
+    account_id, epoch = parsed
+    limits = lifetimes()
+    found = db.session.execute(_SESSION_AND_ACCOUNT, {"sid": sid}).first()
+    row, account = found if found is not None else (None, None)
+    now = utcnow()
+    reason = why_not_live(row, account, account_id, epoch, now, limits)
+    clean = _session_is_clean()  # never commit a view's own pending changes from here
+    if reason is not None:
+        if row is not None and row.ended_at is None and clean:
+            row.ended_at, row.ended_reason = now, reason
+            db.session.commit()
+        _forget_login()
+        return None
+    if now - row.last_seen_at >= min(TOUCH_EVERY, limits.idle / 4) and clean:
+        row.last_seen_at = now
+        db.session.commit()
+    return account
+
+
+def _client_address() -> tuple[str | None, str | None]:
+    if not has_request_context():
+        return None, None
+    return request.remote_addr, (request.user_agent.string or "")[:300] or None
 
 
 def on_logged_in(sender: Flask, user: Account, **_: object) -> None:
-    """Open a browser session (or keep the current one on re-authentication).
-
-    auth_time / amr are set here too, in case a login path does not set them."""
+    """Open a browser session, or keep the current one when the same person signs in
+    again (re-authentication): its `sid` stays, so the services' sessions do too."""
     session["auth_time"] = int(time.time())
     session.setdefault("amr", ["pwd"])
-    current = _session_row(session.get("sid"))
-    if current is not None and current.account_id == user.id and current.ended_at is None:
+    sid = session.get("sid")
+    current = (
+        db.session.scalar(sa.select(BrowserSession).where(BrowserSession.sid == sid))
+        if isinstance(sid, str)
+        else None
+    )
+    now = utcnow()
+    if (
+        current is not None
+        and current.account_id == user.id
+        and why_not_live(current, user, user.id, None, now, lifetimes()) is None
+    ):
+        current.last_seen_at = now
+        db.session.commit()
         return
     sid = secrets.token_urlsafe(24)
-    db.session.add(BrowserSession(sid=sid, account_id=user.id))
+    ip, agent = _client_address()
+    db.session.add(
+        BrowserSession(
+            sid=sid,
+            account_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            ip_address=ip,
+            user_agent=agent,
+        )
+    )
     db.session.commit()
     session["sid"] = sid
 
 
-def on_logged_out(sender: Flask, user: Account | None, **_: object) -> None:
-    """Close the browser session (RPs are told by finish_logout, not here)."""
-    row = _session_row(session.get("sid"))
-    if row is not None and row.ended_at is None:
-        row.ended_at = utcnow()
-        db.session.commit()
-    for key in SESSION_KEYS:
-        session.pop(key, None)
-
-
-def connect_signals(app: Flask) -> None:
+def init_app(app: Flask) -> None:
+    login_manager.user_loader(load_session_account)
     user_logged_in.connect(on_logged_in, app)
-    user_logged_out.connect(on_logged_out, app)
+
+
+# --- Ending sessions: the one place ------------------------------------------------------
 
 
 def session_clients(sid: str | None) -> list[Client]:
@@ -73,12 +214,66 @@ def current_sid() -> str | None:
     return session.get("sid")
 
 
-def finish_logout(redirect_uri: str | None = None) -> Response:
-    """Log out of Compte and of every relying party of this browser session.
+def _revoke_tokens(account: Account, sids: list[str], everything: bool, now: datetime) -> int:
+    """Revoke the tokens issued in sessions `sids` (offline_access ones survive a plain
+    logout, as their name says), or every token of the account when `everything`."""
+    query = sa.update(Token).where(Token.account_id == account.id, Token.revoked_at.is_(None))
+    if not everything:
+        if not sids:
+            return 0
+        query = query.where(Token.sid.in_(sids), sa.not_(Token.scope.contains("offline_access")))
+    return db.session.execute(query.values(revoked_at=now)).rowcount or 0
+
+
+def end_sessions(
+    account: Account,
+    reason: str,
+    *,
+    sids: list[str] | None = None,
+    keep_sid: str | None = None,
+    revoke_all_tokens: bool = False,
+) -> int:
+    """End browser sessions of `account` for good and tell the relying parties.
+
+    `sids`: only these sessions (default: every open one), except `keep_sid`. Their tokens
+    are revoked (every token of the account with `revoke_all_tokens`). Commits; then each
+    relying party that received a code in an ended session gets a back-channel logout (a
+    failing one does not stop the others). Returns how many relying parties were told."""
+    from idp.oidc.logout import send_backchannel_logouts
+
+    now = utcnow()
+    query = sa.select(BrowserSession).where(
+        BrowserSession.account_id == account.id, BrowserSession.ended_at.is_(None)
+    )
+    if sids is not None:
+        query = query.where(BrowserSession.sid.in_(sids))
+    rows = [row for row in db.session.scalars(query) if row.sid != keep_sid]
+    for row in rows:
+        row.ended_at, row.ended_reason = now, reason
+    ended = [row.sid for row in rows]
+    revoked = _revoke_tokens(account, ended, revoke_all_tokens, now)
+    if (rows or revoked) and reason != "logout":  # a plain logout has its own event
+        record("sessions.ended", account=account, reason=reason, sessions=len(rows), tokens=revoked)
+    db.session.commit()
+    told = 0
+    for sid in ended:
+        try:
+            results = send_backchannel_logouts(account, sid, session_clients(sid))
+        except Exception:  # one RP's failure must not block the others, nor the caller
+            log.exception("back-channel logout failed for a session of account %s", account.id)
+            db.session.rollback()
+            continue
+        told += sum(1 for error in results.values() if error is None)
+    return told
+
+
+def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) -> Response:
+    """Log this browser out of Compte and of every relying party of its session (and, with
+    `everywhere`, every other session of the account too, all its tokens revoked).
 
     `redirect_uri`: a post-logout redirect already validated for its client (state
     included), or None to continue to Compte's login page."""
-    from idp.oidc.logout import frontchannel_urls, send_backchannel_logouts
+    from idp.oidc.logout import frontchannel_urls
 
     sid = session.get("sid")
     account = current_user._get_current_object() if current_user.is_authenticated else None
@@ -86,15 +281,23 @@ def finish_logout(redirect_uri: str | None = None) -> Response:
     if account is not None:
         record("logout", account=account, sid_known=bool(sid), clients=len(clients))
         db.session.commit()
+        end_sessions(
+            account,
+            "logout_everywhere" if everywhere else "logout",
+            sids=None if everywhere else [sid] if sid else [],
+            revoke_all_tokens=everywhere,
+        )
         logout_user()
-    for key in SESSION_KEYS:
-        session.pop(key, None)
-    if account is not None and sid:
-        send_backchannel_logouts(account, sid, clients)
+    _forget_login()
     frames = frontchannel_urls(sid, clients) if sid else []
     continue_url = redirect_uri or url_for("accounts.login")
     response = make_response(
-        render_template("oidc/logged_out.html", frames=frames, continue_url=continue_url)
+        render_template(
+            "oidc/logged_out.html",
+            frames=frames,
+            continue_url=continue_url,
+            everywhere=everywhere,
+        )
     )
     response.headers["Cache-Control"] = "no-store"
     sources = " ".join(sorted({_origin(url) for url in frames})) or "'none'"
@@ -111,7 +314,5 @@ def finish_logout(redirect_uri: str | None = None) -> Response:
 
 
 def _origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"

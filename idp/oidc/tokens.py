@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -18,6 +19,7 @@ from idp.oidc.claims import subject_for
 from idp.oidc.clients import hash_secret
 from idp.oidc.keys import signing_key
 from idp.oidc.models import Client, Token
+from idp.sealing import SealError, seal, sealer, unseal
 
 
 def _lifetime(name: str, default: int) -> int:
@@ -158,9 +160,25 @@ def revoke_from_code(code_id: int) -> int:
     return sum(revoke_family(family) for family in set(families))
 
 
-def claim_refresh_token(value: str) -> Token | None:
-    """Take a refresh token for rotation, atomically. A token already rotated means
-    reuse: the whole family is revoked (and audited) and None is returned. Commits then."""
+class RepeatAnswer(Exception):  # noqa: N818 - not an error: the answer to send again
+    """A client retried a refresh whose answer it lost, within the grace: send it again."""
+
+    def __init__(self, body: str) -> None:
+        super().__init__("repeat the previous answer")
+        self.body = body
+
+
+def reuse_grace() -> int:
+    return int(current_app.config["REFRESH_TOKEN_REUSE_GRACE"])
+
+
+def claim_refresh_token(value: str, client: Client) -> Token | None:
+    """Take a refresh token for rotation, atomically.
+
+    A token already rotated is either a retry (same client, within REFRESH_TOKEN_REUSE_GRACE
+    seconds, the new token not used yet: raises RepeatAnswer with the sealed answer kept
+    for it) or a reuse: the whole family is revoked (and audited), None is returned and
+    the change is committed."""
     token = find_by_refresh_token(value)
     if token is None or token.revoked_at is not None or token.is_refresh_token_expired():
         return None
@@ -170,15 +188,76 @@ def claim_refresh_token(value: str) -> Token | None:
         .values(rotated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
-        count = revoke_family(token.family_id)
-        record(
-            "token.refresh_reuse_detected",
-            account=token.account_id,
-            client_id=token.client_id,
-            family=token.family_id,
-            tokens_revoked=count,
-        )
+    if claimed.rowcount == 1:
+        if token.parent_id is not None:
+            # The new token is in use: its parent's answer will never be needed again.
+            db.session.execute(
+                db.update(Token).where(Token.id == token.parent_id).values(retry_answer=None)
+            )
+        return token
+    db.session.refresh(token)  # what the rotation that won has committed
+    answer = _retry_answer(token, client)
+    if answer is not None:
+        record("token.refresh_retried", account=token.account_id, client_id=token.client_id)
         db.session.commit()
+        raise RepeatAnswer(answer)
+    count = revoke_family(token.family_id)
+    record(
+        "token.refresh_reuse_detected",
+        account=token.account_id,
+        client_id=token.client_id,
+        family=token.family_id,
+        tokens_revoked=count,
+    )
+    db.session.commit()
+    return None
+
+
+def _retry_answer(token: Token, client: Client) -> str | None:
+    """The sealed answer of `token`'s rotation when a retry may have it, else None."""
+    grace = reuse_grace()
+    if (
+        grace <= 0
+        or token.retry_answer is None
+        or token.revoked_at is not None
+        or token.rotated_at is None
+        or token.client_id != client.client_id
+        or (utcnow() - token.rotated_at).total_seconds() > grace
+    ):
         return None
-    return token
+    child = db.session.scalar(db.select(Token).where(Token.parent_id == token.id))
+    if child is None or child.rotated_at is not None or child.revoked_at is not None:
+        return None
+    try:
+        return unseal(token.retry_answer)
+    except SealError:
+        return None
+
+
+def keep_answer_for_retry(token_id: int, body: str) -> None:
+    """Keep (sealed) the answer of the rotation of token `token_id` for a retry within the
+    grace. In the caller's transaction."""
+    if reuse_grace() > 0:
+        db.session.execute(
+            db.update(Token).where(Token.id == token_id).values(retry_answer=seal(body))
+        )
+
+
+def forget_retry_answers(now=None) -> int:
+    """Drop sealed answers past the grace (maintenance). Not committed."""
+    cutoff = (now or utcnow()) - timedelta(seconds=max(reuse_grace(), 0))
+    result = db.session.execute(
+        db.update(Token)
+        .where(Token.retry_answer.is_not(None), Token.rotated_at < cutoff)
+        .values(retry_answer=None)
+    )
+    return result.rowcount or 0
+
+
+def reseal_retry_answers() -> int:
+    """Seal the kept refresh answers again under the current key-encryption key. Not
+    committed; returns how many."""
+    rows = list(db.session.scalars(db.select(Token).where(Token.retry_answer.is_not(None))))
+    for row in rows:
+        row.retry_answer = sealer().reseal(row.retry_answer)
+    return len(rows)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import time
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
@@ -16,6 +14,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -29,15 +28,20 @@ from joserfc.errors import JoseError
 
 from idp.extensions import csrf, db
 from idp.oidc import consent as consents
-from idp.oidc import discovery, sessions
+from idp.oidc import discovery, guard, sessions, tokens
+from idp.oidc.bounds import Violation, first_violation
 from idp.oidc.claims import describe_scopes, subject_for
 from idp.oidc.forms import ConsentForm
-from idp.oidc.keys import keyring
-from idp.oidc.server import build, oauth
+from idp.oidc.keys import JWKS_MAX_AGE, keyring
+from idp.oidc.server import build, oauth, query_client
 
 bp = Blueprint("oidc", __name__)
 SUPPORTED_LOCALES = ("fr", "en")
 RESPONSE_MODES = ("query", "form_post")
+# The consent form's fields (templates/oidc/consent.html): a POST that carries a decision
+# is the person answering our own form, never a relying party's authorization request.
+CONSENT_DECISIONS = ("accept", "refuse")
+CONSENT_FORM_FIELDS = frozenset({"csrf_token", *CONSENT_DECISIONS})
 
 # Plain-words explanations of the errors a person may meet on the authorization page.
 ERROR_TEXTS = {
@@ -73,7 +77,7 @@ def openid_configuration():
 @bp.get("/oauth/jwks")
 def jwks():
     ring = keyring()
-    return _prepared_response(ring.jwks_bytes, ring.etag, 300)
+    return _prepared_response(ring.jwks_bytes, ring.etag, JWKS_MAX_AGE)
 
 
 # --- Authorization endpoint -------------------------------------------------------
@@ -87,9 +91,23 @@ def remember_ui_locales() -> None:
             return
 
 
+def _authorization_params() -> list[tuple[str, str]]:
+    """The parameters of this authorization request: from the query string, or from the
+    form body of a POST (OpenID Connect Core 3.1.2.1), less the consent form's fields."""
+    return [(k, v) for k, v in request.values.items(multi=True) if k not in CONSENT_FORM_FIELDS]
+
+
 def _request_key() -> str:
-    """Identifies this authorization request (its query string) in the session."""
-    return hashlib.sha256(request.query_string).hexdigest()[:16]
+    """Identifies this authorization request in the session: the same for its GET and POST
+    forms and for the consent decision posted back to it."""
+    encoded = urlencode(sorted(_authorization_params()))
+    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+
+
+def _replay_path() -> str:
+    """This authorization request as a GET URL: a POST body would be lost on the way through
+    the login page, and the consent form posts its decision here."""
+    return url_for("oidc.authorize") + "?" + urlencode(_authorization_params())
 
 
 def _max_age(redirect_uri: str) -> int | None:
@@ -118,7 +136,7 @@ def _redirect_to_login(reauth: bool) -> Response:
     pending = dict(session.get("oidc_reauth") or {})
     pending[_request_key()] = int(time.time())
     session["oidc_reauth"] = dict(list(pending.items())[-5:])
-    params = {"next": request.full_path}
+    params = {"next": _replay_path()}
     if request.values.get("login_hint"):
         params["identifier"] = request.values["login_hint"]
     if reauth:
@@ -173,7 +191,12 @@ def _error(error: OAuth2Error) -> Response:
 
 
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
+@csrf.exempt  # relying parties may POST requests here (OpenID Connect Core 3.1.2.1)
 def authorize():
+    deciding = request.method == "POST" and any(k in request.form for k in CONSENT_DECISIONS)
+    if deciding:
+        # The consent decision is our own form: it must carry its CSRF token (else 400).
+        csrf.protect()
     remember_ui_locales()
     server = oauth().server
     account = current_user._get_current_object() if current_user.is_authenticated else None
@@ -206,7 +229,7 @@ def authorize():
     client = grant.client
     scope = grant.request.scope or ""
     form = ConsentForm()
-    decided = request.method == "POST" and form.validate_on_submit()
+    decided = deciding and form.validate_on_submit()
     if not decided and (consents.needs_consent(account, client, scope) or "consent" in prompts):
         if "none" in prompts:
             return _error(ConsentRequiredError(redirect_uri=redirect_uri))
@@ -239,36 +262,44 @@ def _consent_page(form: ConsentForm, client, scope: str) -> Response:
         client=client,
         description=description,
         items=describe_scopes(scope),
-        action=request.full_path,
+        action=_replay_path(),
     )
     response = Response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def _refuse_out_of_bounds(violation: Violation, source: str) -> Response:
+    """A parameter out of bounds (idp/oidc/guard.py) is an invalid_request, sent back to
+    the client only when the client, its redirect_uri and the state are sound and match."""
+    error = InvalidRequestError(violation.description)
+    values = {k: request.values.get(k) or "" for k in ("client_id", "redirect_uri", "state")}
+    if first_violation(values.items()) is None and values["client_id"] and values["redirect_uri"]:
+        client = query_client(values["client_id"])
+        if client is not None and client.check_redirect_uri(values["redirect_uri"]):
+            error.redirect_uri = values["redirect_uri"]
+            error.state = values["state"] or None
+    return _error(error)
+
+
 # --- Token, userinfo, revocation, introspection ----------------------------------
-
-
-@bp.before_request
-def refuse_undecodable_basic_auth():
-    """Authlib does not catch a Basic header that is not UTF-8 once decoded (a 500):
-    answer what RFC 6749 5.2 says for bad client credentials instead."""
-    header = request.headers.get("Authorization", "")
-    if header[:6].lower() != "basic ":
-        return None
-    try:
-        base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        body = {"error": "invalid_client", "error_description": "Malformed Basic credentials."}
-        return body, 401, {"WWW-Authenticate": 'Basic realm="compte"'}
-    return None
 
 
 @bp.post("/oauth/token")
 @csrf.exempt
 def token():
-    response = oauth().server.create_token_response()
+    try:
+        response = oauth().server.create_token_response()
+    except tokens.RepeatAnswer as repeat:
+        # A retry of a refresh whose answer was lost (REFRESH_TOKEN_REUSE_GRACE).
+        response = Response(repeat.body, status=200, mimetype="application/json")
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        return response
     if response.status_code == 200:
+        rotated = g.get("compte_rotated_token_id")
+        if rotated is not None:
+            tokens.keep_answer_for_retry(rotated, response.get_data(as_text=True))
         db.session.commit()  # one commit: code use, rotation, new token, audit
     else:
         db.session.rollback()
@@ -297,9 +328,17 @@ def init_app(app: Flask) -> None:
     from idp.oidc import prepared, session_views  # noqa: F401  (session_views adds routes to bp)
 
     build(app)
+    # Every parameter in bounds before Authlib or the database reads it (idp/oidc/guard.py;
+    # a Basic header that is not UTF-8 once decoded is refused there too).
+    for endpoint in ("oidc.token", "oidc.revoke", "oidc.introspect"):
+        guard.protect(app, endpoint, guard.client_error, header="basic")
+    guard.protect(app, "oidc.userinfo", guard.resource_error, header="bearer")
+    guard.protect(app, "oidc.authorize", _refuse_out_of_bounds)
+    guard.protect(app, "oidc.end_session", session_views.refuse_logout_request)
     app.extensions["compte.discovery"] = discovery.prepare(app)
     prepared.install(app)
-    sessions.connect_signals(app)
+    sessions.init_app(app)
     app.jinja_env.globals["oidc_connected_apps"] = session_views.connected_apps
+    app.jinja_env.globals["oidc_logout_everywhere_form"] = session_views.logout_everywhere_form
     app.jinja_env.globals["oidc_describe_scopes"] = describe_scopes
     app.register_blueprint(bp)

@@ -161,8 +161,9 @@ def test_admin_people_pages_and_my_data_in_a_browser(page: Page, chromium, stack
         admin_page.get_by_label("Compte (courriel)").fill(EMAIL)
         admin_page.get_by_role("button", name="Filtrer").click()
         expect(admin_page).to_have_url(re.compile(r"/admin/audit\?account="))
-        # Ivan's four events only: login, export, locked, unlocked (not the admin's login).
-        expect(admin_page.locator("main")).to_contain_text("4 événements")
+        # Ivan's five events only: login, export, his sessions ended by the lock, locked,
+        # unlocked (not the admin's login).
+        expect(admin_page.locator("main")).to_contain_text("5 événements")
         expect(admin_page.locator("main table")).to_contain_text("admin.user.locked")
         shots(admin_page, "admin-audit-filtered")
     finally:

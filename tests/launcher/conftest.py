@@ -84,18 +84,6 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def sign_in(client, account_id: int) -> None:
-    """Open a Flask-Login session for the account without the login form (as the login
-    view does after checking the password); the tests of the page itself use this."""
-    from idp.accounts.models import Account
-
-    with client.application.app_context():
-        session_id = db.session.get(Account, account_id).get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-
-
 def log_in(client, email: str = "pierreivan@example.org", password: str = PASSWORD):
     """Log in through the real login form; returns the final response (redirects followed)."""
     form = client.get("/login").get_data(as_text=True)

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.launcher.conftest import log_in, make_account, make_service, sign_in
+from tests.launcher.conftest import log_in, make_account, make_service
+from tests.support.sessions import sign_in
 
 
 def test_login_lands_on_mes_services_with_the_tiles(app, client):

@@ -11,7 +11,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
+from idp import create_app
 from idp.extensions import db
+from idp.maintenance import stop_background
+from tests.support.servers import free_port, serve_wsgi
 
 PASSWORD = "Bonjour-Formation-2026"
 REDIRECT_URI = "http://127.0.0.1:9/callback"
@@ -166,3 +169,22 @@ def callback_params(response: requests.Response) -> dict[str, str]:
 @pytest.fixture
 def browser(live_server) -> Browser:
     return Browser(live_server)
+
+
+@dataclass
+class Instance:
+    url: str
+    app: object
+
+
+@pytest.fixture
+def second_instance(app, settings, tmp_path):
+    """Another Compte instance on the same database (one issuer, two processes' worth of
+    state: each app has its own caches), served on its own port."""
+    other = create_app(settings, instance_path=str(tmp_path / "instance-b"))
+    with serve_wsgi(other, free_port()) as url:
+        yield Instance(url, other)
+    stop_background(other, timeout=10)
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()

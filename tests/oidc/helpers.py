@@ -17,7 +17,8 @@ def pkce() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def authorize_url(issuer: str, rp, challenge: str | None = None, **params) -> str:
+def authorize_params(rp, challenge: str | None = None, **params) -> dict[str, str]:
+    """A code-flow authorization request's parameters (None values left out)."""
     query = {
         "response_type": "code",
         "client_id": rp.client_id,
@@ -29,9 +30,11 @@ def authorize_url(issuer: str, rp, challenge: str | None = None, **params) -> st
     if challenge:
         query.update(code_challenge=challenge, code_challenge_method="S256")
     query.update(params)
-    return (
-        f"{issuer}/oauth/authorize?{urlencode({k: v for k, v in query.items() if v is not None})}"
-    )
+    return {k: v for k, v in query.items() if v is not None}
+
+
+def authorize_url(issuer: str, rp, challenge: str | None = None, **params) -> str:
+    return f"{issuer}/oauth/authorize?{urlencode(authorize_params(rp, challenge, **params))}"
 
 
 def exchange(issuer: str, rp, code: str, verifier: str | None = None, **extra) -> requests.Response:

@@ -225,7 +225,8 @@ def test_nonce_replay_is_refused(live_server, browser, person, rp):
 
 
 def test_oidcc_refresh_token_reuse_revokes_the_family(app, live_server, browser, person, rp):
-    """Presenting an already-rotated refresh token revokes every token of its family."""
+    """Presenting a refresh token already rotated, once its successor was used, revokes
+    every token of its family."""
     verifier, challenge = pkce()
     url = authorize_url(live_server, rp, challenge, scope="openid email offline_access")
     params = _code(browser, person, url)
@@ -233,12 +234,27 @@ def test_oidcc_refresh_token_reuse_revokes_the_family(app, live_server, browser,
     second = refresh(live_server, rp, first["refresh_token"])
     assert second.status_code == 200
     second = second.json()
-    assert userinfo(live_server, second["access_token"]).status_code == 200
+    third = refresh(live_server, rp, second["refresh_token"]).json()
+    assert userinfo(live_server, third["access_token"]).status_code == 200
 
     reuse = refresh(live_server, rp, first["refresh_token"])
     assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
+    assert userinfo(live_server, third["access_token"]).status_code == 401
+    assert refresh(live_server, rp, third["refresh_token"]).status_code == 400
+    assert _audited(app, "token.refresh_reuse_detected") == [rp.client_id]
+
+
+def test_refresh_reuse_detected_at_once_without_grace(app, live_server, browser, person, rp):
+    """With REFRESH_TOKEN_REUSE_GRACE = 0, the first reuse of a rotated token revokes the
+    family, even before its successor is used."""
+    app.config["REFRESH_TOKEN_REUSE_GRACE"] = 0
+    verifier, challenge = pkce()
+    url = authorize_url(live_server, rp, challenge, scope="openid email offline_access")
+    first = exchange(live_server, rp, _code(browser, person, url)["code"], verifier).json()
+    second = refresh(live_server, rp, first["refresh_token"]).json()
+    reuse = refresh(live_server, rp, first["refresh_token"])
+    assert reuse.status_code == 400 and reuse.json()["error"] == "invalid_grant"
     assert userinfo(live_server, second["access_token"]).status_code == 401
-    assert refresh(live_server, rp, second["refresh_token"]).status_code == 400
     assert _audited(app, "token.refresh_reuse_detected") == [rp.client_id]
 
 

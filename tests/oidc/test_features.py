@@ -39,7 +39,7 @@ def test_key_rotation_keeps_the_old_key_published(app, live_server, browser, per
     before = _tokens(live_server, browser, person, rp)
     old_kid = jwt.decode(before["id_token"], _jwks(live_server)).header["kid"]
     with app.app_context():
-        rotate_keys()
+        rotate_keys(immediately=True)
     after = _tokens(live_server, browser, person, rp)
     jwks = _jwks(live_server)
     new_kid = jwt.decode(after["id_token"], jwks).header["kid"]
@@ -49,8 +49,9 @@ def test_key_rotation_keeps_the_old_key_published(app, live_server, browser, per
     assert {old_kid, new_kid} <= kids
 
 
-def test_keys_rotate_command(app):
-    """`compte keys rotate` creates a new key per algorithm."""
+def test_keys_rotate_and_list_commands(app):
+    """`compte keys rotate` publishes a new key per algorithm that signs only after the
+    activation delay, which `compte keys list` shows; `--now` signs at once."""
     from click.testing import CliRunner
 
     from idp.cli import AppContext, main
@@ -59,12 +60,23 @@ def test_keys_rotate_command(app):
     ctx = AppContext()
     ctx._app = app
     with app.app_context():
-        before = dict(keyring().signing)
+        before = {alg: k.kid for alg, k in keyring().signing.items()}
     result = CliRunner().invoke(main, ["keys", "rotate"], obj=ctx)
     assert result.exit_code == 0, result.output
+    assert result.output.count("signs from") == 2
     with app.app_context():
-        after = keyring().signing
-        assert {alg: k.kid for alg, k in after.items()} != {a: k.kid for a, k in before.items()}
+        ring = keyring()
+        assert {alg: k.kid for alg, k in ring.signing.items()} == before
+        assert len(ring.public.keys) == 4
+    listing = CliRunner().invoke(main, ["keys", "list"], obj=ctx).output
+    assert "Activation delay of a rotation: 360 s" in listing
+    assert listing.count("published, signs from") == 2 and listing.count("signing until") == 2
+
+    result = CliRunner().invoke(main, ["keys", "rotate", "--now"], obj=ctx)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        after = {alg: k.kid for alg, k in keyring().signing.items()}
+    assert after.keys() == before.keys() and not set(after.values()) & set(before.values())
 
 
 def test_pairwise_subject_differs_per_sector(live_server, browser, person, make_rp):
@@ -363,26 +375,26 @@ def test_id_token_hint_of_someone_else_asks_for_a_login(app, live_server, browse
     assert "code" in callback_params(again) and fresh.logins == logins + 1
 
 
-def test_new_keys_are_published_before_they_sign(app, live_server):
-    """With OIDC_KEY_ACTIVATION_DELAY, a rotated-in key appears in JWKS at once while the
-    previous key keeps signing (every instance has time to publish the new one)."""
-    from idp.oidc.keys import keyring, rotate_keys
+def test_new_keys_are_published_before_they_sign(app, live_server, browser, person, rp):
+    """A rotated-in key appears in JWKS at once while the previous key keeps signing; once
+    the activation delay has passed, ID tokens carry the new key's kid."""
+    from idp.oidc.keys import rotate_keys
 
-    app.config["OIDC_KEY_ACTIVATION_DELAY"] = 3600
+    app.config["OIDC_KEY_ACTIVATION_DELAY"] = 2
+    old_kid = jwt.decode(
+        _tokens(live_server, browser, person, rp)["id_token"], _jwks(live_server)
+    ).header["kid"]
     with app.app_context():
-        old_kid = keyring().signing["RS256"].kid
         new_kids = {k.kid for k in rotate_keys()}
-        assert keyring().signing["RS256"].kid == old_kid
     published = {
         k["kid"] for k in requests.get(f"{live_server}/oauth/jwks", timeout=5).json()["keys"]
     }
     assert new_kids <= published and old_kid in published
-    app.config["OIDC_KEY_ACTIVATION_DELAY"] = 0
-    with app.app_context():
-        from idp.oidc.keys import invalidate
-
-        invalidate()
-        assert keyring().signing["RS256"].kid in new_kids
+    during = jwt.decode(_tokens(live_server, browser, person, rp)["id_token"], _jwks(live_server))
+    assert during.header["kid"] == old_kid
+    time.sleep(2.5)
+    after = jwt.decode(_tokens(live_server, browser, person, rp)["id_token"], _jwks(live_server))
+    assert after.header["kid"] in new_kids
 
 
 def test_nir_only_for_clients_allowed_the_nir_scope(live_server, browser, person, make_rp):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 from flask import Flask
 
@@ -34,6 +35,87 @@ def make_account(app: Flask, email: str, *, admin: bool = False, confirmed: bool
         account.is_admin = admin
         db.session.commit()
         return account.id
+
+
+# State-changing routes: the sweeps run them last, the fuzzers never (a logout or a lock
+# would blind the rest of the run).
+DESTRUCTIVE = re.compile(r"delete|revoke|logout|lock|disable|rotate")
+
+
+def seed_site(app: Flask) -> dict:
+    """An ordinary account, an admin, a victim account, a client, an invitation, a token."""
+    from idp.admin.invitations import create_invitation
+    from idp.admin.registration import issue_initial_access_token
+    from idp.oidc.clients import create_client
+
+    ids = {
+        "user": make_account(app, USER_EMAIL),
+        "admin": make_account(app, ADMIN_EMAIL, admin=True),
+        "victim": make_account(app, "victim@compte.example"),
+        "pending": make_account(app, "pending@compte.example", confirmed=False),
+    }
+    with app.app_context():
+        client, _secret = create_client(
+            "Formadist", redirect_uris=["https://rp.example/callback"], first_party=True
+        )
+        db.session.commit()
+        ids["client_id"] = client.client_id
+        invitation, _token = create_invitation(
+            email="invited@compte.example", client_id=client.client_id
+        )
+        db.session.flush()
+        ids["invitation"] = invitation.id
+        row, _plain = issue_initial_access_token(None)
+        ids["token_id"] = row.id
+        db.session.commit()
+    return ids
+
+
+def _real_value(name: str, converter: str, seeded: dict) -> str:
+    if converter == "IntegerConverter":
+        if "invitation" in name:
+            return str(seeded["invitation"])
+        if "token" in name:
+            return str(seeded["token_id"])
+        if name == "step":
+            return "2"
+        return str(seeded["victim"])
+    if name == "client_id":
+        return seeded["client_id"]
+    if name == "filename":
+        return "compte.css"
+    return "x"
+
+
+def real_values(rule, seeded: dict) -> dict[str, str]:
+    """Values of the rule's converters that name seeded rows."""
+    return {
+        name: _real_value(name, type(conv).__name__, seeded)
+        for name, conv in rule._converters.items()
+    }
+
+
+def fill_path(rule, values: dict[str, str]) -> str:
+    """The rule's path with its converters replaced by `values` (URL-quoted)."""
+
+    def replace(match: re.Match) -> str:
+        return quote(values[match.group(2)], safe="")
+
+    return re.sub(r"<(?:([\w]+)(?:\([^)]*\))?:)?(\w+)>", replace, rule.rule)
+
+
+def sweep_settings(settings: dict) -> dict:
+    """Settings of the sweeps and fuzzers: no rate limits (thousands of requests from one
+    address); mails go nowhere (no SMTP server listens on MAIL_PORT) so that the mailbox
+    page stays small."""
+    from tests.support.servers import free_port
+
+    return {
+        **settings,
+        "RATELIMIT_ENABLED": False,
+        "MAILBOX_PAGE": True,
+        "MAIL_PORT": free_port(),
+    }
 
 
 def csrf_of(html: str) -> str | None:

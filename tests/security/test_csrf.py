@@ -18,12 +18,16 @@ ALLOWED_EXEMPT_VIEWS = {
     "idp.oidc.views.introspect",  # RFC 7662 (client authentication)
     "idp.oidc.views.userinfo",  # OIDC Core 5.3 (bearer access token)
     "idp.oidc.session_views.end_session",  # RP-initiated logout (asks before logging out)
+    # OIDC Core 3.1.2.1: RPs may POST authorization requests; the consent decision posted
+    # to the same endpoint checks its CSRF token itself (test below).
+    "idp.oidc.views.authorize",
 }
 ALLOWED_EXEMPT_BLUEPRINTS = {
     "registration",  # RFC 7591/7592 dynamic registration (initial / registration token)
     "invitations_api",  # /api/invitations (bearer access token with the invitations scope)
 }
 ALLOWED_EXEMPT_ENDPOINTS = {
+    "oidc.authorize",
     "oidc.token",
     "oidc.revoke",
     "oidc.introspect",
@@ -78,6 +82,7 @@ def _path(rule, seeded: dict) -> str:
         "token": "x",
         "challenge_id": "x",
         "message_id": "x",
+        "outbox_id": "1",
         "filename": "compte.css",
     }
     return re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: values[m.group(1)], rule.rule)
@@ -146,6 +151,27 @@ def test_csrf_free_post_to_the_end_session_endpoint_does_not_log_out(app, seeded
     response = client.post("/oauth/logout", data={})
     assert response.status_code < 500
     assert client.get("/account").status_code == 200
+
+
+@pytest.mark.parametrize("decision", ["accept", "refuse"])
+def test_a_consent_decision_needs_its_csrf_token(app, seeded, decision):
+    """/oauth/authorize takes an RP's POST without a token, but a POST that carries the
+    consent form's decision is refused (400 "page expirée") without a valid token."""
+    client = signed_in(app, seeded["user"])
+    query = {
+        "response_type": "code",
+        "client_id": seeded["client_id"],
+        "redirect_uri": "https://rp.example/cb",
+        "scope": "openid",
+        "state": "s",
+        "code_challenge": "c" * 43,
+        "code_challenge_method": "S256",
+    }
+    for token in (None, "forged-token"):
+        data = {decision: "1", **({"csrf_token": token} if token else {})}
+        response = client.post("/oauth/authorize", query_string=query, data=data)
+        assert response.status_code == 400
+        assert "La page a expiré" in response.get_data(as_text=True)
 
 
 def test_captcha_refresh_needs_the_csrf_header(app):

@@ -122,3 +122,47 @@ def test_registration_answers_the_same_for_a_taken_and_a_free_email(app):
     assert results[PENDING] == results[UNKNOWN], _diff(results[PENDING], results[UNKNOWN])
     assert results[UNKNOWN][0] == 200 and "EMAIL" in results[UNKNOWN][1]
     assert PASSWORD not in results[KNOWN][1]
+
+
+@pytest.fixture
+def bcrypt_calls(monkeypatch) -> dict[str, int]:
+    """Counts the bcrypt checks and hashings made (the cost that timing would show)."""
+    import bcrypt
+
+    from idp.accounts import passwords
+
+    calls = {"checkpw": 0, "hashpw": 0}
+
+    def counted(name):
+        real = getattr(bcrypt, name)
+
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    for name in calls:
+        monkeypatch.setattr(passwords.bcrypt, name, counted(name))
+    return calls
+
+
+def test_sign_in_costs_one_bcrypt_check_whether_the_account_exists_or_not(
+    app, client, bcrypt_calls
+):
+    """An unknown e-mail and a known one with a wrong password each cost exactly one
+    bcrypt check and no hashing, every time (the timing of both answers is alike)."""
+    make_account(app, KNOWN)
+    app.config["LOGIN_CAPTCHA_AFTER"] = 10  # no captcha stage in between
+    seen = {}
+    for email in (UNKNOWN, KNOWN, UNKNOWN, KNOWN):
+        page = client.get("/login").get_data(as_text=True)
+        before = dict(bcrypt_calls)
+        client.post(
+            "/login",
+            data={"identifier": email, "password": "Mauvais-2026", "csrf_token": csrf_of(page)},
+        )
+        seen.setdefault(email, []).append(
+            {name: bcrypt_calls[name] - before[name] for name in bcrypt_calls}
+        )
+    assert seen[UNKNOWN] == seen[KNOWN] == [{"checkpw": 1, "hashpw": 0}] * 2

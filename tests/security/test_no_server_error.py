@@ -4,23 +4,21 @@ with junk (long, unicode, NUL, wrong types, missing CSRF, junk converter values)
 from __future__ import annotations
 
 import base64
-import re
 import traceback
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
 
-from idp.extensions import db
 from tests.security.helpers import (
-    ADMIN_EMAIL,
-    USER_EMAIL,
+    DESTRUCTIVE,
     Page,
     csrf_for,
-    make_account,
+    fill_path,
+    real_values,
+    seed_site,
     signed_in,
+    sweep_settings,
 )
-from tests.support.servers import free_port
 
 LONG = "A" * 5000
 JUNK_VALUES = [
@@ -93,84 +91,27 @@ JUNK_HEADERS = [
     {"Accept-Language": "zz;q=abc, " + LONG[:300]},
     {"Accept": "application/json"},
 ]
-# Run the state-changing routes last, so the others still see the seeded data.
-DESTRUCTIVE = re.compile(r"delete|revoke|logout|lock|disable|rotate")
 
 
 @pytest.fixture
 def settings(settings):
-    """No rate limits here (thousands of requests from one address); mails go nowhere (no
-    SMTP server listens on MAIL_PORT) so that the mailbox page stays small."""
-    return {
-        **settings,
-        "RATELIMIT_ENABLED": False,
-        "MAILBOX_PAGE": True,
-        "MAIL_PORT": free_port(),
-    }
+    return sweep_settings(settings)
 
 
 @pytest.fixture
 def seeded(app) -> dict:
-    """An ordinary account, an admin, a victim account, a client, an invitation, a token."""
-    from idp.admin.invitations import create_invitation
-    from idp.admin.registration import issue_initial_access_token
-    from idp.oidc.clients import create_client
-
-    ids = {
-        "user": make_account(app, USER_EMAIL),
-        "admin": make_account(app, ADMIN_EMAIL, admin=True),
-        "victim": make_account(app, "victim@compte.example"),
-        "pending": make_account(app, "pending@compte.example", confirmed=False),
-    }
-    with app.app_context():
-        client, _secret = create_client(
-            "Formadist", redirect_uris=["https://rp.example/callback"], first_party=True
-        )
-        db.session.commit()
-        ids["client_id"] = client.client_id
-        invitation, _token = create_invitation(
-            email="invited@compte.example", client_id=client.client_id
-        )
-        db.session.flush()
-        ids["invitation"] = invitation.id
-        row, _plain = issue_initial_access_token(None)
-        ids["token_id"] = row.id
-        db.session.commit()
-    return ids
-
-
-def _real_value(rule, name: str, converter: str, seeded: dict) -> str:
-    if converter == "IntegerConverter":
-        if "invitation" in name:
-            return str(seeded["invitation"])
-        if "token" in name:
-            return str(seeded["token_id"])
-        if name == "step":
-            return "2"
-        return str(seeded["victim"])
-    if name == "client_id":
-        return seeded["client_id"]
-    if name == "filename":
-        return "compte.css"
-    return "x"
-
-
-def _path(rule, values: dict[str, str]) -> str:
-    def replace(match: re.Match) -> str:
-        return quote(values[match.group(2)], safe="")
-
-    return re.sub(r"<(?:([\w]+)(?:\([^)]*\))?:)?(\w+)>", replace, rule.rule)
+    return seed_site(app)
 
 
 def _paths(rule, seeded: dict) -> Iterator[str]:
     """The rule with real values, then with junk in each converter."""
     converters = {name: type(conv).__name__ for name, conv in rule._converters.items()}
-    real = {name: _real_value(rule, name, conv, seeded) for name, conv in converters.items()}
-    yield _path(rule, real)
+    real = real_values(rule, seeded)
+    yield fill_path(rule, real)
     for name, conv in converters.items():
         junk = INT_JUNK if conv == "IntegerConverter" else STRING_JUNK
         for value in junk:
-            yield _path(rule, {**real, name: value})
+            yield fill_path(rule, {**real, name: value})
 
 
 def _field_names(client, path: str) -> list[str]:

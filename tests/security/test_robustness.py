@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.security.helpers import ADMIN_EMAIL, USER_EMAIL, csrf_of, make_account, signed_in
@@ -79,3 +81,61 @@ def test_nul_characters_in_a_json_form_post_are_refused(app):
         headers={"X-CSRFToken": token},
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("body", [[1, "a"], 7, {"identifier": 1, "password": [1, {}]}])
+def test_a_json_body_posted_to_a_form_is_an_empty_form(app, body):
+    """Found by the form fuzzer: Flask-WTF read a JSON body as form data, numbers, lists
+    and objects included, and every form failed with a 500. A JSON body now leaves the
+    form empty: the login page answers with its errors and nobody is logged in."""
+    make_account(app, USER_EMAIL)
+    client = app.test_client()
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code in (200, 400)
+    assert client.get("/account").status_code == 302  # still anonymous
+
+
+def test_a_json_body_on_profile_forms_is_refused_without_a_server_error(app):
+    """Found by the form fuzzer: the profile and e-mail forms of a signed-in person,
+    posted as JSON with a number where a text is expected, answered 500."""
+    client = signed_in(app, make_account(app, USER_EMAIL))
+    token = csrf_of(client.get("/account").get_data(as_text=True))
+    for path in ("/account", "/account/emails", "/account/password"):
+        response = client.post(
+            path,
+            json={"given_name": 1, "email": 1.5, "new_password": [1]},
+            headers={"X-CSRFToken": token},
+        )
+        assert response.status_code < 500, path
+
+
+def test_json_array_posted_to_the_logout_endpoint(app):
+    """Found by the protocol fuzzer: a JSON array POSTed to /oauth/logout by a signed-in
+    person made the confirmation form fail (500); the confirmation page is shown."""
+    client = signed_in(app, make_account(app, USER_EMAIL))
+    response = client.post("/oauth/logout", json=[1, "a", None])
+    assert response.status_code == 200
+    assert client.get("/account").status_code == 200  # still signed in
+
+
+@pytest.mark.parametrize("body", [[1], "x", {"previous": "a\udc80"}, {"previous": "\x00"}])
+def test_new_captcha_characters_with_junk_json(app, body):
+    """Found by the fuzzers: "Nouveaux caractères" with a JSON array, a string or a
+    lone surrogate as the previous challenge id answered 500; it gives a new challenge."""
+    client = app.test_client()
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/captcha/new",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert response.json["image"].startswith("/captcha/")

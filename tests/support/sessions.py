@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from flask import Flask
 
 from idp.accounts.models import Account
 from idp.extensions import db
+from idp.oidc.models import BrowserSession
 
 
-def signed_in(app: Flask, account_id: int):
-    """A test client carrying the session Flask-Login stores after login_user(fresh=True)
-    (the login page itself is tested in tests/accounts)."""
-    with app.app_context():
+def sign_in(client, account_id: int) -> None:
+    """Leave in `client` what a login leaves: the server-side browser session and the
+    cookie Flask-Login stores after login_user(fresh=True) (the login page itself is
+    tested in tests/accounts)."""
+    sid = secrets.token_urlsafe(24)
+    with client.application.app_context():
         session_id = db.session.get(Account, account_id).get_id()
-    client = app.test_client()
+        db.session.add(BrowserSession(sid=sid, account_id=account_id))
+        db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = session_id
         session["_fresh"] = True
+        session["sid"] = sid
         session["auth_time"] = int(time.time())
         session["amr"] = ["pwd"]
+
+
+def signed_in(app: Flask, account_id: int):
+    """A new test client signed in as the account."""
+    client = app.test_client()
+    sign_in(client, account_id)
     return client

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from idp.captcha.forms import CaptchaMixin
+from idp.forms import FlaskForm
 
 
 class LoginForm(CaptchaMixin, FlaskForm):

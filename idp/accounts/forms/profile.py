@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -18,6 +17,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from idp.forms import FlaskForm
 
 # A French or international number: digits with optional spaces, dots, dashes, a leading +.
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .\-]{7,19}$")

@@ -8,7 +8,6 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,6 +26,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from idp.accounts import nir as nir_rules
 from idp.accounts import policy
 from idp.captcha.forms import CaptchaMixin
+from idp.forms import FlaskForm
 
 PHONE = re.compile(r"^(?:\+[1-9][0-9]{7,14}|0[1-9][0-9]{8})$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]+")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 
-from idp.accounts.models import Account
-from idp.extensions import db, login_manager
+from idp.extensions import login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -17,19 +16,6 @@ def no_store(response: Response) -> Response:
     if request.endpoint != "accounts.terms":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-@login_manager.user_loader
-def load_account(session_id: str) -> Account | None:
-    """Session ids are "<id>:<epoch>"; an old epoch means the session was ended."""
-    try:
-        account_id, epoch = (int(part) for part in session_id.split(":"))
-    except ValueError:
-        return None
-    account = db.session.get(Account, account_id)
-    if account is None or account.session_epoch != epoch or not account.is_active:
-        return None
-    return account
 
 
 def init_app(app: Flask) -> None:

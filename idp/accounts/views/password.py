@@ -21,6 +21,7 @@ from idp.accounts.errors import (
 from idp.accounts.forms.login import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
 from idp.accounts.views import bp
 from idp.extensions import limiter
+from idp.oidc import sessions
 
 
 def _reused_message() -> str:
@@ -73,7 +74,7 @@ def password_change():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            message = service.change_password(
+            service.change_password(
                 current_user._get_current_object(),
                 form.current_password.data,
                 form.new_password.data,
@@ -83,20 +84,17 @@ def password_change():
         except (PasswordRejected, PasswordReused) as error:
             _password_errors(form, error)
         else:
-            # The epoch changed: every other session is over; this one goes on.
+            # Every other session ends (and its services are told); this one goes on.
+            account = current_user._get_current_object()
+            sessions.end_sessions(account, "password_changed", keep_sid=sessions.current_sid())
             auth_time, amr = session.get("auth_time"), session.get("amr")
-            login_user(current_user._get_current_object(), fresh=True)
+            login_user(account, fresh=True)  # the new session epoch, same session
             session["auth_time"] = auth_time or int(time.time())
             session["amr"] = amr or ["pwd"]
             flash(
                 _("Votre mot de passe a été changé. Vos autres sessions ont été fermées."),
                 "success",
             )
-            if message.sent_at is None:
-                flash(
-                    _("Le courriel de confirmation peut mettre quelques minutes à arriver."),
-                    "warning",
-                )
             return redirect(url_for("accounts.profile"))
     account = current_user._get_current_object()
     return render_template(
@@ -145,6 +143,7 @@ def password_reset(token: str):
         except (PasswordRejected, PasswordReused) as error:
             _password_errors(form, error)
         else:
+            sessions.end_sessions(account, "password_changed")
             flash(
                 _("Votre mot de passe a été changé. Vous pouvez maintenant vous connecter."),
                 "success",

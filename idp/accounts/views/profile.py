@@ -53,8 +53,6 @@ def emails():
                 ),
                 "success",
             )
-            if not result.mail_sent:
-                flash(_("Le courriel peut mettre quelques minutes à arriver."), "warning")
             return redirect(url_for("accounts.emails"))
     return render_template(
         "accounts/emails.html", form=form, remove_form=ConfirmActionForm(), account=account

@@ -151,7 +151,6 @@ def _finish(outcome: registration.Outcome, *, wizard: bool, next_url: str | None
     _forget_draft()
     session[PENDING] = {
         "email": outcome.email,
-        "sent": outcome.mail_sent,
         "wizard": wizard,
         "next": next_url,
     }

@@ -1,0 +1,24 @@
+"""The base of every form of the site: Flask-WTF's FlaskForm, reading form bodies only.
+
+    from idp.forms import FlaskForm
+
+Flask-WTF also reads a JSON body as form data, typed values and all: a number, a list or
+an object where a field expects text made every form of the site fail with a 500
+(`len()` of an int, `.strip()` of a dict…). Our pages post form-encoded bodies, never JSON
+(the captcha's "new characters" call is not a form), so a JSON body leaves a form empty:
+it is then invalid like any empty form, and the page says which fields are missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask_wtf
+from flask import has_request_context, request
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not args and "formdata" not in kwargs and has_request_context() and request.is_json:
+            kwargs["formdata"] = None  # Flask-WTF's documented way to read no request data
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,69 @@
+"""When the database is out: a clear 503 with Retry-After instead of a server error.
+
+Discovery and JWKS keep being served from memory (idp/oidc/prepared.py, idp/oidc/keys.py);
+every other page needs the database, so it says plainly that the service is briefly
+unavailable and when to try again. The page is rendered without the database (no
+signed-in person, no menu that would look one up)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+
+from flask import Flask, current_app, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from idp.extensions import db
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = "30"
+# Paths answered in JSON (protocol endpoints and APIs).
+JSON_PREFIXES = ("/oauth/", "/api/", "/launcher/api", "/.well-known/")
+
+
+# SQLite's OperationalError also covers bugs ("no such column"): only these are outages.
+SQLITE_OUTAGES = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database could not be reached (as opposed to a bug in a query)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        if isinstance(error.orig, sqlite3.Error):
+            return any(text in str(error.orig).lower() for text in SQLITE_OUTAGES)
+        return True  # PostgreSQL: the server or the connection to it
+    return False
+
+
+def unavailable_response(error: SQLAlchemyError):
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    log.error("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+    headers = {"Retry-After": RETRY_AFTER, "Cache-Control": "no-store"}
+    best = request.accept_mimetypes.best
+    # A browser sent to a protocol path (/oauth/authorize, logout) gets the page too.
+    if best == "application/json" or (
+        request.path.startswith(JSON_PREFIXES) and best != "text/html"
+    ):
+        body = {
+            "error": "temporarily_unavailable",
+            "error_description": "The service is briefly unavailable; try again shortly.",
+        }
+        return body, 503, headers
+    # Render as for a visitor: Flask-Login's context processor would otherwise look the
+    # signed-in person up in the database again, and fail inside this handler (a bare 500).
+    current_app.login_manager._update_request_context_with_user()
+    return render_template("errors/unavailable.html", retry_after=RETRY_AFTER), 503, headers
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(error: SQLAlchemyError):
+        if is_outage(error):
+            return unavailable_response(error)
+        raise error  # a real bug: the usual 500 handling, logged with its trace

@@ -1,0 +1,1 @@
+"""Fault tests: SMTP, Redis and PostgreSQL down, silent or cut, then back."""

@@ -1,0 +1,1 @@
+"""Operations: health checks, metrics, trusted proxies, HSTS, gunicorn and its logs."""
