@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from idp.accounts import login as auth
 from idp.accounts.forms.login import LoginForm
 from idp.accounts.redirects import safe_next
+from idp.accounts.steady import not_secret, steady_answer
 from idp.accounts.throttle import LoginThrottle
 from idp.accounts.views import bp
 from idp.extensions import limiter
@@ -84,13 +85,22 @@ def login():
         form.captcha_enabled = LoginThrottle(None, "", request.remote_addr).state().captcha_required
         return _render(form)
 
+    with steady_answer("login"):
+        return _attempt(form, next_url)
+
+
+def _attempt(form: LoginForm, next_url: str | None):
+    """The posted sign-in form: every answer that depends on the account goes out after
+    the same time (idp/accounts/steady.py)."""
     identifier = (form.identifier.data or "").strip()
     account = auth.find_account(identifier)
-    state = LoginThrottle(account, identifier, request.remote_addr).state()
+    throttle = LoginThrottle(account, identifier, request.remote_addr)
+    state = throttle.state()
     form.captcha_enabled = state.captcha_required
     if state.wait:
         return _render(form, error=_wait_message(state.wait), status=429)
     if form.captcha_renew_requested() or not form.validate():
+        not_secret()
         return _render(form)
 
     result = auth.attempt(
@@ -101,6 +111,7 @@ def login():
         captcha_passed=form.captcha_enabled,
     )
     if result.outcome is auth.Outcome.OK:
+        not_secret()  # signed in: the account's existence is no secret to its owner
         auth.open_session(result.account)
         return _landing(next_url)
     if result.outcome is auth.Outcome.WAIT:
@@ -108,14 +119,14 @@ def login():
     if result.outcome is auth.Outcome.CAPTCHA:
         form.captcha_enabled = True
         return _render(form, error=_("Par sécurité, recopiez les caractères ci-dessous."))
+    if result.outcome in (auth.Outcome.LOCKED, auth.Outcome.NOT_CONFIRMED):
+        not_secret()  # the right password was given: its owner is talking to us
     if result.outcome is auth.Outcome.LOCKED:
         return _render(form, error=_locked_message())
     if result.outcome is auth.Outcome.NOT_CONFIRMED:
         return _render(form, notice=_resend_confirmation(result.account))
     # Same answer for an unknown account and a wrong password.
-    form.captcha_enabled = (
-        LoginThrottle(account, identifier, request.remote_addr).state().captcha_required
-    )
+    form.captcha_enabled = throttle.state().captcha_required
     return _render(form, error=_("Identifiant ou mot de passe incorrect."))
 
 

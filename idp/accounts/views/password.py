@@ -19,6 +19,7 @@ from idp.accounts.errors import (
     PasswordReused,
 )
 from idp.accounts.forms.login import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
+from idp.accounts.steady import steady_answer
 from idp.accounts.views import bp
 from idp.extensions import limiter
 from idp.oidc import sessions
@@ -112,9 +113,10 @@ def password_forgot():
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
-        service.request_reset(form.email.data)
-        # The same answer whether an account exists or not (no enumeration).
-        return render_template("accounts/password_forgot_sent.html", email=form.email.data)
+        # The same answer, after the same time, whether an account exists or not.
+        with steady_answer("password_forgot"):
+            service.request_reset(form.email.data)
+            return render_template("accounts/password_forgot_sent.html", email=form.email.data)
     return render_template("accounts/password_forgot.html", form=form)
 
 

@@ -30,6 +30,7 @@ from idp.accounts.forms.registration import (
     normalise_phone,
 )
 from idp.accounts.redirects import safe_next
+from idp.accounts.steady import steady_answer
 from idp.accounts.views import bp
 from idp.extensions import limiter
 
@@ -178,7 +179,8 @@ def register():
             current_app.config["TERMS_VERSION"],
             next_url,
         )
-        return _finish(registration.register(data), wizard=False, next_url=next_url)
+        with steady_answer("register"):  # an address with an account: the same answer
+            return _finish(registration.register(data), wizard=False, next_url=next_url)
     form.prepare_captcha()
     return render_template(
         "accounts/register.html",
@@ -339,7 +341,8 @@ def _step_password(draft: dict[str, Any]):
             draft["terms"],
             next_url,
         )
-        return _finish(registration.register(data), wizard=True, next_url=next_url)
+        with steady_answer("register"):
+            return _finish(registration.register(data), wizard=True, next_url=next_url)
     return render_template(
         "accounts/register_wizard_password.html",
         form=form,
@@ -386,8 +389,9 @@ def register_resend():
     if form.validate_on_submit():
         pending = session.get(PENDING) or {}
         same = (pending.get("email") or "") == form.email.data.lower()
-        registration.resend(form.email.data, safe_next(pending.get("next")) if same else None)
-        # The same answer whether or not a registration is pending for this address.
+        # The same answer, after the same time, whether a registration is pending or not.
+        with steady_answer("register_resend"):
+            registration.resend(form.email.data, safe_next(pending.get("next")) if same else None)
         flash(
             _(
                 "Si une inscription est en attente pour %(email)s, un nouveau courriel de "
