@@ -51,7 +51,7 @@ ODD = [
 
 
 def fuzz_settings(max_examples: int) -> settings:
-    """Few examples per test (about 1,300 requests per backend, 2,500 in all), no
+    """Few examples per test (about 2,600 requests per backend, 5,000 in all), no
     deadline (PostgreSQL and bcrypt timings vary), the app fixture shared by examples.
     COMPTE_FUZZ_SCALE=10 runs ten times as many (a longer hunt, by hand or nightly)."""
     scale = float(os.environ.get("COMPTE_FUZZ_SCALE", "1"))

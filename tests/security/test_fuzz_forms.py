@@ -171,7 +171,7 @@ def _run(visitor: Visitor, data, kind: str, raw: bytes, json_body) -> None:
         assert "La page a expiré" not in response.get_data(as_text=True), form.action
 
 
-@fuzz_settings(150)
+@fuzz_settings(300)
 @given(data=st.data(), kind=body_kind, raw=raw_body, json_body=json_values)
 def test_every_form_never_fails(visitor, data, kind, raw, json_body):
     """Every form each role sees, posted with a valid CSRF token and hostile values: no 5xx."""

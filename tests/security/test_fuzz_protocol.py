@@ -252,7 +252,7 @@ def assertion_claims(world: World, issuer: str) -> st.SearchStrategy:
     )
 
 
-@fuzz_settings(120)
+@fuzz_settings(240)
 @given(
     params=st.data(),
     method=st.sampled_from(["GET", "POST"]),
@@ -285,7 +285,7 @@ def test_authorization_endpoint_never_fails(
     _check(response, f"{method} /oauth/authorize {drawn!r:.300}")
 
 
-@fuzz_settings(150)
+@fuzz_settings(300)
 @given(
     data=st.data(),
     grant_type=st.one_of(st.sampled_from(GRANT_TYPES), text_value),
@@ -327,7 +327,7 @@ def test_token_endpoint_never_fails(app, world, data, grant_type, auth, kind, ra
     _check(response, f"POST /oauth/token {auth} {drawn!r:.300}")
 
 
-@fuzz_settings(90)
+@fuzz_settings(180)
 @given(
     data=st.data(),
     path=st.sampled_from(["/oauth/revoke", "/oauth/introspect"]),
@@ -356,7 +356,7 @@ def test_revocation_and_introspection_never_fail(
     _check(response, f"POST {path} {drawn!r:.300}")
 
 
-@fuzz_settings(70)
+@fuzz_settings(140)
 @given(
     data=st.data(),
     method=st.sampled_from(["GET", "POST"]),
@@ -385,7 +385,7 @@ def test_userinfo_never_fails(app, world, data, method, kind, raw, json_body):
     _check(response, f"{method} /oauth/userinfo {header!r:.200}")
 
 
-@fuzz_settings(70)
+@fuzz_settings(140)
 @given(
     data=st.data(),
     method=st.sampled_from(["GET", "POST"]),
@@ -444,7 +444,7 @@ registration_metadata = st.builds(
 )
 
 
-@fuzz_settings(90)
+@fuzz_settings(180)
 @given(body=registration_metadata, update=st.booleans())
 def test_registration_with_valid_tokens_never_fails(app, world, body, update):
     """Registration and its update with valid tokens and mostly valid metadata: no 5xx."""
@@ -463,7 +463,7 @@ def test_registration_with_valid_tokens_never_fails(app, world, body, update):
     _check(response, f"{method} {path} {body!r:.300}")
 
 
-@fuzz_settings(60)
+@fuzz_settings(120)
 @given(
     data=st.data(),
     target=st.sampled_from(["register", "configure-get", "configure-put", "configure-delete"]),
@@ -494,7 +494,7 @@ def test_registration_endpoints_never_fail(app, world, data, target, token, body
     _check(response, f"{method} {path[:80]} {body!r:.300}")
 
 
-@fuzz_settings(60)
+@fuzz_settings(120)
 @given(
     path=st.sampled_from(
         [
@@ -540,7 +540,7 @@ invitation_body = st.fixed_dictionaries(
 )
 
 
-@fuzz_settings(60)
+@fuzz_settings(120)
 @given(
     data=st.data(),
     method=st.sampled_from(["POST", "GET", "DELETE"]),
@@ -569,7 +569,7 @@ def test_invitations_api_never_fails(app, world, data, method, good_token, body,
 raw_text = st.binary(max_size=120).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
 
 
-@fuzz_settings(40)
+@fuzz_settings(80)
 @given(
     path=st.sampled_from(["/oauth/authorize", "/oauth/token", "/oauth/userinfo", "/login"]),
     query=raw_text,
