@@ -10,19 +10,14 @@ together.
 from __future__ import annotations
 
 import logging
-import os
 import random
-import threading
-import weakref
 
 from flask import Flask
 
+from idp import background
 from idp.mail import worker as mail_worker
 
 log = logging.getLogger(__name__)
-EXTENSION_KEY = "compte.maintenance"
-_start_lock = threading.Lock()
-_schedulers: weakref.WeakSet[Scheduler] = weakref.WeakSet()
 
 
 def run_periodic_tasks(app: Flask) -> None:
@@ -42,29 +37,13 @@ def run_periodic_tasks(app: Flask) -> None:
         db.session.commit()
 
 
-class Scheduler:
+class Scheduler(background.Loop):
     """Runs the purges every MAINTENANCE_INTERVAL seconds in this process."""
 
-    def __init__(self, app: Flask, first_delay: float) -> None:
-        self.app = app
-        self.pid = os.getpid()
-        self.first_delay = first_delay
-        self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._loop, name="compte-maintenance", daemon=True)
+    key = "compte.maintenance"
 
-    def _loop(self) -> None:
-        interval = float(self.app.config["MAINTENANCE_INTERVAL"])
-        delay = self.first_delay
-        while not self.stop_event.wait(delay):
-            try:
-                run_periodic_tasks(self.app)
-            except Exception:  # keep the schedule alive; the error is logged
-                log.exception("periodic maintenance failed")
-            delay = interval
-
-    @property
-    def alive(self) -> bool:
-        return self.thread.is_alive() and self.pid == os.getpid()
+    def tick(self) -> None:
+        run_periodic_tasks(self.app)
 
 
 def ensure_scheduler(app: Flask, first_delay: float | None = None) -> Scheduler | None:
@@ -72,17 +51,12 @@ def ensure_scheduler(app: Flask, first_delay: float | None = None) -> Scheduler 
     interval = float(app.config["MAINTENANCE_INTERVAL"])
     if interval <= 0:
         return None
-    scheduler: Scheduler | None = app.extensions.get(EXTENSION_KEY)
-    if scheduler is not None and scheduler.alive:
-        return scheduler
-    with _start_lock:
-        scheduler = app.extensions.get(EXTENSION_KEY)
-        if scheduler is None or not scheduler.alive:
-            delay = random.uniform(0.05, 1.0) * interval if first_delay is None else first_delay
-            scheduler = app.extensions[EXTENSION_KEY] = Scheduler(app, delay)
-            scheduler.thread.start()
-            _schedulers.add(scheduler)
-    return scheduler
+
+    def make() -> Scheduler:
+        delay = random.uniform(0.05, 1.0) * interval if first_delay is None else first_delay
+        return Scheduler(app, interval, delay)
+
+    return background.ensure(app, Scheduler.key, make)
 
 
 def start_background(app: Flask) -> None:
@@ -94,20 +68,12 @@ def start_background(app: Flask) -> None:
 def stop_background(app: Flask, timeout: float | None = None) -> None:
     """Stop this process's background work for `app` (tests, end of a command)."""
     mail_worker.stop(app, timeout)
-    scheduler: Scheduler | None = app.extensions.pop(EXTENSION_KEY, None)
-    if scheduler is not None and scheduler.pid == os.getpid():
-        scheduler.stop_event.set()
-        scheduler.thread.join(timeout)
+    background.stop(app, Scheduler.key, timeout)
 
 
 def stop_all_background(timeout: float | None = None) -> None:
     """Stop the background work of every app of this process (tests)."""
-    mail_worker.stop_all(timeout)
-    for scheduler in list(_schedulers):
-        if scheduler.pid == os.getpid():
-            scheduler.stop_event.set()
-            scheduler.thread.join(timeout)
-            scheduler.app.extensions.pop(EXTENSION_KEY, None)
+    background.stop_all(timeout)
 
 
 def on_serve(app: Flask) -> None:

@@ -13,33 +13,29 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import threading
-import weakref
+import signal
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp import background
 from idp.extensions import db
 from idp.mail.outbox import deliver_due, mail_queued
 from idp.outage import is_outage
 
 log = logging.getLogger(__name__)
-EXTENSION_KEY = "compte.mail_worker"
-_start_lock = threading.Lock()
-# Every worker started in this process (a process serving several apps: tests).
-_started: weakref.WeakSet[DeliveryWorker] = weakref.WeakSet()
 
 
-class DeliveryWorker:
-    """A loop of outbox passes for one app in one process."""
+class DeliveryWorker(background.Loop):
+    """Outbox passes for one app in one process."""
+
+    key = "compte.mail_worker"
 
     def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.pid = os.getpid()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self.thread: threading.Thread | None = None
+        super().__init__(app, interval=float(app.config["MAIL_WORKER_INTERVAL"]))
+
+    def tick(self) -> None:
+        self.run_once()
 
     def run_once(self) -> int:
         with self.app.app_context():
@@ -56,47 +52,12 @@ class DeliveryWorker:
             finally:
                 db.session.remove()
 
-    def run(self) -> None:
-        interval = float(self.app.config["MAIL_WORKER_INTERVAL"])
-        while not self._stop.is_set():
-            self._wake.clear()
-            self.run_once()
-            self._wake.wait(interval)
-
-    def start(self) -> DeliveryWorker:
-        self.thread = threading.Thread(target=self.run, name="compte-mail", daemon=True)
-        self.thread.start()
-        _started.add(self)
-        return self
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Finish the current pass, then end (waits at most `timeout` seconds)."""
-        self._stop.set()
-        self._wake.set()
-        if self.thread is not None:
-            self.thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self.thread is not None and self.thread.is_alive() and self.pid == os.getpid()
-
 
 def ensure_started(app: Flask) -> DeliveryWorker | None:
-    """This process's worker for `app`, started if MAIL_WORKER is on (a forked process
-    starts its own: threads do not survive a fork)."""
+    """This process's worker for `app`, started if MAIL_WORKER is on."""
     if not app.config["MAIL_WORKER"]:
         return None
-    worker: DeliveryWorker | None = app.extensions.get(EXTENSION_KEY)
-    if worker is not None and worker.alive:
-        return worker
-    with _start_lock:
-        worker = app.extensions.get(EXTENSION_KEY)
-        if worker is None or not worker.alive:
-            worker = app.extensions[EXTENSION_KEY] = DeliveryWorker(app).start()
-    return worker
+    return background.ensure(app, DeliveryWorker.key, lambda: DeliveryWorker(app))
 
 
 @mail_queued.connect
@@ -109,28 +70,15 @@ def wake(app: Flask, **_: object) -> None:
 
 def stop(app: Flask, timeout: float | None = None) -> None:
     """Stop this process's worker for `app`, if any (tests, the end of a CLI command)."""
-    worker: DeliveryWorker | None = app.extensions.pop(EXTENSION_KEY, None)
-    if worker is not None and worker.pid == os.getpid():
-        worker.stop(timeout)
-
-
-def stop_all(timeout: float | None = None) -> None:
-    """Stop every worker this process started, for every app."""
-    for worker in list(_started):
-        if worker.pid == os.getpid():
-            worker.stop(timeout)
-            worker.app.extensions.pop(EXTENSION_KEY, None)
+    background.stop(app, DeliveryWorker.key, timeout)
 
 
 def run_forever(app: Flask) -> None:
     """`compte mail worker`: passes until interrupted (SIGINT/SIGTERM end it cleanly)."""
-    import signal
-
     worker = DeliveryWorker(app)
 
     def ask_to_stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
-        worker._stop.set()
-        worker.wake()
+        worker.ask_to_stop()
 
     signal.signal(signal.SIGTERM, ask_to_stop)
     signal.signal(signal.SIGINT, ask_to_stop)
