@@ -12,7 +12,7 @@ from idp import extensions as ext
 from idp import sql_errors
 from idp.config import ROOT, finish_settings, load_settings
 from idp.i18n import select_locale
-from idp.request_log import RedactingFlask
+from idp.request_log import RedactingFilter
 
 BLUEPRINT_MODULES = (
     "idp.accounts.views",
@@ -26,7 +26,7 @@ BLUEPRINT_MODULES = (
 
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build a Compte application. `overrides` win over every other setting (tests)."""
-    app = RedactingFlask(  # its "Exception on <path>" log line names the path redacted
+    app = Flask(
         __name__,
         instance_path=str(Path(instance_path or ROOT / "instance").resolve()),
         instance_relative_config=True,
@@ -34,10 +34,11 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         static_folder=str(ROOT / "static"),
     )
     app.config.update(finish_settings(load_settings(overrides=overrides), Path(app.instance_path)))
-    # SQL errors never print their parameters (sid, code_hash…), whoever set the options.
-    engine_options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True, **engine_options}
-    sql_errors.install()  # nor the values PostgreSQL quotes in its own messages
+    # SQL errors never print their parameters (idp/config.py), nor the values PostgreSQL
+    # quotes in its own messages (here); Flask's error lines name no link token.
+    sql_errors.install()
+    if not any(isinstance(f, RedactingFilter) for f in app.logger.filters):
+        app.logger.addFilter(RedactingFilter())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from idp import models  # noqa: F401  (registers every table on the metadata)

@@ -64,10 +64,12 @@ def load_settings(
 
 
 def _engine_options(settings: dict[str, Any]) -> dict[str, Any]:
-    """The engine options given, plus what an outage needs, unless given otherwise: pooled
-    connections checked before use (a restarted database goes unnoticed) and, for
-    PostgreSQL, a bounded connection attempt (psycopg would wait 130 s for a hung server)."""
+    """The engine options given, plus, unless given otherwise: SQL errors that never print
+    their parameters (sid, code_hash…); pooled connections checked before use (a restarted
+    database goes unnoticed); for PostgreSQL, a bounded connection attempt (psycopg would
+    wait 130 s for a hung server)."""
     options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("hide_parameters", True)
     options.setdefault("pool_pre_ping", True)
     if str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         connect_args = dict(options.get("connect_args") or {})

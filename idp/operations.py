@@ -25,14 +25,12 @@ from flask import Flask, request
 
 from idp import metrics, readiness
 from idp.config import ConfigError
+from idp.oidc.prepared import DISCOVERY_PATH, JWKS_PATH
 from idp.proxies import PROXY_ADDR_KEY, in_networks, parse_address, parse_networks
 
 ENDPOINT_KEY = "compte.endpoint"
 # Answers that never reach Flask get a fixed label (bounded cardinality).
-FIXED_LABELS = {
-    "/.well-known/openid-configuration": "prepared.discovery",
-    "/oauth/jwks": "prepared.jwks",
-}
+FIXED_LABELS = {DISCOVERY_PATH: "prepared.discovery", JWKS_PATH: "prepared.jwks"}
 JSON_HEADERS = [
     ("Content-Type", "application/json"),
     ("Cache-Control", "no-store"),
@@ -47,14 +45,9 @@ def _json(status: str, body: dict[str, Any]) -> Answer:
 
 
 def _outbox_rows(app: Flask) -> Callable[[], list]:
-    def read() -> list:
-        from idp.extensions import db
-
-        with db.engine.connect() as connection:
-            readiness.limit_statement(connection, readiness.timeout(app))
-            return [tuple(row) for row in connection.execute(metrics.OUTBOX_QUERY)]
-
-    return lambda: readiness.bounded(app, "outbox", read)
+    return lambda: readiness.bounded(
+        app, "outbox", lambda: readiness.query(app, metrics.OUTBOX_QUERY)
+    )
 
 
 class Operations:

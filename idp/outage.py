@@ -16,11 +16,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from idp.extensions import db
+from idp.web import MACHINE_PATHS
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = "30"
-# Paths answered in JSON (protocol endpoints and APIs).
-JSON_PREFIXES = ("/oauth/", "/api/", "/launcher/api", "/.well-known/")
 
 
 # SQLite's OperationalError also covers bugs ("no such column"): only these are outages.
@@ -48,7 +47,7 @@ def unavailable_response(error: SQLAlchemyError):
     best = request.accept_mimetypes.best
     # A browser sent to a protocol path (/oauth/authorize, logout) gets the page too.
     if best == "application/json" or (
-        request.path.startswith(JSON_PREFIXES) and best != "text/html"
+        request.path.startswith(MACHINE_PATHS) and best != "text/html"
     ):
         body = {
             "error": "temporarily_unavailable",

@@ -107,12 +107,17 @@ def limit_statement(connection: sa.Connection, seconds: float) -> None:
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
 
 
-def _database(app: Flask) -> str:
+def query(app: Flask, statement: sa.Executable) -> list[tuple]:
+    """The rows of one statement on a connection of its own, bounded by the check timeout."""
     from idp.extensions import db
 
     with db.engine.connect() as connection:
         limit_statement(connection, timeout(app))
-        connection.execute(sa.text("SELECT 1"))
+        return [tuple(row) for row in connection.execute(statement)]
+
+
+def _database(app: Flask) -> str:
+    query(app, sa.text("SELECT 1"))
     return OK
 
 

@@ -1,25 +1,27 @@
 """Logs without secrets: e-mail link tokens live in paths and tokens or hints in query
 strings, so those are blanked before anything is logged: the access log of `compte serve`
-(here), of gunicorn (idp/gunicorn_log.py, same `redact`), and Flask's "Exception on
-<path>" error line (`RedactingFlask`)."""
+(here), of gunicorn (idp/gunicorn_log.py, same `redact`), and the app's own log,
+Flask's "Exception on <path>" error line and its traceback included (`RedactingFilter`,
+installed by create_app)."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-from flask import Flask, request
 from werkzeug.serving import WSGIRequestHandler
 
 # Paths whose last segment is a bearer secret (signed e-mail links, invitations).
-SECRET_SEGMENT = re.compile(
-    r"^(/password/reset/|/register/confirm/|/account/emails/confirm/|/invitation/)[^/?]+"
+SECRET_PREFIXES = (
+    "/password/reset/",
+    "/register/confirm/",
+    "/account/emails/confirm/",
+    "/invitation/",
 )
-
+_PREFIX = "(" + "|".join(re.escape(p) for p in SECRET_PREFIXES) + ")"
+SECRET_SEGMENT = re.compile(rf"^{_PREFIX}[^/?]+")
 # The same segments and any query string, anywhere in a free text (an error message).
-SECRET_SEGMENT_IN_TEXT = re.compile(
-    r"(/password/reset/|/register/confirm/|/account/emails/confirm/|/invitation/)[^/?#\s'\"]+"
-)
+SECRET_SEGMENT_IN_TEXT = re.compile(rf"{_PREFIX}[^/?#\s'\"]+")
 QUERY_IN_TEXT = re.compile(r"\?[^\s'\"]+")
 URL_PREFIX = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")
 
@@ -68,12 +70,3 @@ class RedactingRequestHandler(WSGIRequestHandler):
             for part in self.requestline.split(" ")
         )
         super().log_request(code, size)
-
-
-class RedactingFlask(Flask):
-    """Flask whose "Exception on <path> [METHOD]" error line names the path redacted."""
-
-    def log_exception(self, exc_info) -> None:  # type: ignore[override]
-        self.logger.error(
-            "Exception on %s [%s]", redact(request.path), request.method, exc_info=exc_info
-        )

@@ -17,14 +17,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from sqlalchemy.orm import InstrumentedAttribute
 
 MIN_KEK_LENGTH = 32
 _CACHE = "compte.sealing"
@@ -84,17 +87,21 @@ class Sealer:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
     def unseal(self, sealed: str) -> str:
-        try:
+        with _opening():
             return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
-        except (InvalidToken, UnicodeError, ValueError) as error:
-            raise SealError("sealed value cannot be opened with the configured keys") from error
 
     def reseal(self, sealed: str) -> str:
         """The same plaintext sealed under the current KEK."""
-        try:
+        with _opening():
             return self._fernet.rotate(sealed.encode("ascii")).decode("ascii")
-        except (InvalidToken, UnicodeError, ValueError) as error:
-            raise SealError("sealed value cannot be opened with the configured keys") from error
+
+
+@contextmanager
+def _opening() -> Iterator[None]:
+    try:
+        yield
+    except (InvalidToken, UnicodeError, ValueError) as error:
+        raise SealError("sealed value cannot be opened with the configured keys") from error
 
 
 def sealer() -> Sealer:
@@ -113,3 +120,14 @@ def seal(plaintext: str) -> str:
 
 def unseal(sealed: str) -> str:
     return sealer().unseal(sealed)
+
+
+def reseal_column(column: InstrumentedAttribute[str | None]) -> int:
+    """Seal every stored value of `column` again under the current KEK (`compte keys
+    rewrap`, after a KEK rotation). Not committed; returns how many."""
+    from idp.extensions import db
+
+    rows = list(db.session.scalars(sa.select(column.class_).where(column.is_not(None))))
+    for row in rows:
+        setattr(row, column.key, sealer().reseal(getattr(row, column.key)))
+    return len(rows)

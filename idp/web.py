@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from idp import outage
+# Paths that answer programs (protocol endpoints, APIs), in JSON, rather than people.
+MACHINE_PATHS = ("/oauth/", "/.well-known/", "/api/", "/launcher/api")
 
 
 def init_app(app: Flask) -> None:
@@ -68,12 +69,14 @@ def init_app(app: Flask) -> None:
         if hasattr(error, "body") and hasattr(error, "get_headers"):
             # Authlib's OAuth errors: keep the RFC 6750 JSON body and WWW-Authenticate.
             return error.get_response()
+        from idp import outage
+
         original = getattr(error, "original_exception", None)
         if original is not None and outage.is_outage(original):
             # The database went out while another error page was being made.
             return outage.unavailable_response(original)
         if request.accept_mimetypes.best == "application/json" or request.path.startswith(
-            ("/oauth", "/api", "/userinfo", "/launcher/api")
+            MACHINE_PATHS
         ):
             return {
                 "error": error.name.lower().replace(" ", "_"),

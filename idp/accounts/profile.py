@@ -23,11 +23,12 @@ from idp.accounts.errors import (
 from idp.accounts.models import Account, utcnow
 from idp.accounts.passwords import verify_password
 from idp.accounts.recipients import recipients_for
-from idp.accounts.services import find_by_email, normalise_email, set_password
+from idp.accounts.services import find_by_email, normalise_email, set_password, stand_in
 from idp.accounts.throttle import LoginThrottle
 from idp.extensions import db
 from idp.mail.models import OutboxMessage
 from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
+from idp.oidc.sessions import end_sessions
 
 RESET = "reset"
 SECONDARY = "secondary"
@@ -88,15 +89,19 @@ def check_policy(account: Account, password: str) -> None:
 
 
 def _apply_new_password(account: Account, password: str) -> None:
-    """Policy, then history (PasswordReused), then end every session of the account."""
+    """Policy, then history (PasswordReused); a new session epoch (the callers end the
+    sessions once the password is committed)."""
     check_policy(account, password)
     set_password(account, password)
     account.session_epoch += 1
-    LoginThrottle(account, "", None).forget()
+    LoginThrottle.of_account(account).forget()
 
 
-def change_password(account: Account, current: str, new: str) -> OutboxMessage:
-    """Change the password of a logged-in person; the caller re-opens their session."""
+def change_password(
+    account: Account, current: str, new: str, keep_sid: str | None = None
+) -> OutboxMessage:
+    """Change the password of a logged-in person: every session of the account ends
+    except `keep_sid` (theirs, which the caller re-opens under the new epoch)."""
     if not verify_password(current, account.password_hash):
         audit.record("password.change_failed", account=account, reason="wrong_current")
         db.session.commit()
@@ -104,6 +109,7 @@ def change_password(account: Account, current: str, new: str) -> OutboxMessage:
     _apply_new_password(account, new)
     audit.record("password.changed", account=account)
     db.session.commit()
+    end_sessions(account, "password_changed", keep_sid=keep_sid)
     return _send("password_changed", account, _("Votre mot de passe a été changé"))
 
 
@@ -113,8 +119,7 @@ def request_reset(email: str) -> OutboxMessage | None:
     mail is prepared either way, and only stored and sent for an account). Returns the
     queued message (None when no account), for callers that may tell the outcome."""
     account = find_by_email(email)
-    # A stand-in for an unknown address: never stored, its mail never sent.
-    target = account or Account(id=0, email=normalise_email(email), given_name="", session_epoch=0)
+    target = account or stand_in(email)  # its mail is never sent
     # The epoch in the link: a change of password makes older links useless.
     token = links.make_token(RESET, {"a": target.id, "e": target.session_epoch})
     max_age = int(current_app.config["RESET_MAX_AGE"])
@@ -157,6 +162,7 @@ def reset_password(token: str, new: str) -> Account:
         account.email_confirmed_at = utcnow()
     audit.record("password.reset", account=account)
     db.session.commit()
+    end_sessions(account, "password_changed")
     _send("password_changed", account, _("Votre mot de passe a été changé"))
     return account
 

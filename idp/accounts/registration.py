@@ -27,7 +27,7 @@ from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance, utc
 from idp.accounts.passwords import hash_password
 from idp.accounts.recipients import recipients_for
 from idp.accounts.redirects import safe_next
-from idp.accounts.services import create_account, find_by_email, normalise_email
+from idp.accounts.services import create_account, find_by_email, normalise_email, stand_in
 from idp.extensions import db
 from idp.mail.models import OutboxMessage
 from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
@@ -279,7 +279,7 @@ def resend(email: str, next_url: str | None = None) -> bool:
         pending = False
     # The same work whether a registration is pending or not (no enumeration by timing):
     # the mail is prepared with a stand-in, never stored, when there is nothing to send.
-    target = account if pending else Account(id=0, sub="", email=normalise_email(email))
+    target = account if pending else stand_in(email)
     message = prepare_confirmation(target, next_url=next_url)
     if not pending:
         audit.record("registration.confirmation_resent", account=None, known=False)

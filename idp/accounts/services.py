@@ -20,6 +20,12 @@ def find_by_email(email: str) -> Account | None:
     return db.session.scalar(db.select(Account).where(Account.email == normalise_email(email)))
 
 
+def stand_in(email: str) -> Account:
+    """An account that does not exist, to do for an unknown address the same work as for a
+    real one (no enumeration by timing). Never stored."""
+    return Account(id=0, sub="", email=normalise_email(email), given_name="", session_epoch=0)
+
+
 def password_was_used(account: Account, password: str) -> bool:
     """True when `password` matches any password the account ever had."""
     return any(verify_password(password, old.password_hash) for old in account.password_history)

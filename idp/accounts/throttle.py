@@ -85,6 +85,12 @@ class LoginThrottle:
         self._ip_key = f"{prefix}/login-fail/ip/{ip or '-'}"
         self._slot_keys = (f"{prefix}/login-slot/{subject}", f"{prefix}/login-slot/ip/{ip or '-'}")
 
+    @classmethod
+    def of_account(cls, account: Account) -> LoginThrottle:
+        """The account's own counters, whatever the address (administrators, a new
+        password)."""
+        return cls(account, "", None)
+
     @property
     def _storage(self):
         # With RATELIMIT_ENABLED = false Flask-Limiter creates no storage, but the captcha
@@ -96,6 +102,10 @@ class LoginThrottle:
             uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
             storage = current_app.extensions[_FALLBACK_STORAGE] = storage_from_string(uri)
         return storage
+
+    def account_failures(self) -> int:
+        """The subject's recent failures alone."""
+        return self._storage.get(self._subject_key)
 
     def failures(self) -> int:
         """The larger of the subject's and the address's recent failures."""

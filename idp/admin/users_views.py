@@ -104,7 +104,7 @@ def lock(account: Account, actor: Account) -> None:
 
 def unlock(account: Account, actor: Account) -> None:
     account.locked_at = None
-    LoginThrottle(account, "", None).forget()
+    LoginThrottle.of_account(account).forget()
     audit.record("admin.user.unlocked", account=account, actor=actor)
     db.session.commit()
 
@@ -159,7 +159,7 @@ def user(account_id: int):
     return render_template(
         "admin/users_show.html",
         account=account,
-        failed_logins=LoginThrottle(account, "", None).failures(),
+        failed_logins=LoginThrottle.of_account(account).account_failures(),
         action=ActionForm(),
         apps=connected_apps(account),
         events=audit_services.recent_for(account, limit=20),

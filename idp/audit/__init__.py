@@ -15,6 +15,16 @@ from idp.extensions import db
 from idp.ratelimit import storage_changed
 
 
+def _where_from() -> dict[str, str | None]:
+    """The address and browser of the request being served, if any."""
+    if not has_request_context():
+        return {}
+    return {
+        "ip_address": request.remote_addr,
+        "user_agent": (request.user_agent.string or "")[:300],
+    }
+
+
 def record(
     event_type: str,
     account: Any = None,
@@ -32,10 +42,8 @@ def record(
         actor_id=getattr(actor, "id", actor),
         client_id=client_id,
         details=details,
+        **_where_from(),
     )
-    if has_request_context():
-        event.ip_address = request.remote_addr
-        event.user_agent = (request.user_agent.string or "")[:300]
     db.session.add(event)
     metrics.observe_event(event_type, details)  # sign-ins, tokens issued, refresh reuse
     return event
@@ -47,10 +55,7 @@ def record_now(event_type: str, **details: Any) -> None:
     even when that request's work is rolled back."""
     if not has_app_context():
         return
-    values = {"type": event_type, "details": details, "created_at": utcnow()}
-    if has_request_context():
-        values["ip_address"] = request.remote_addr
-        values["user_agent"] = (request.user_agent.string or "")[:300]
+    values = {"type": event_type, "details": details, "created_at": utcnow(), **_where_from()}
     try:
         with db.engine.begin() as connection:
             connection.execute(AuditEvent.__table__.insert().values(**values))

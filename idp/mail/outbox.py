@@ -32,7 +32,7 @@ from idp.accounts.models import utcnow
 from idp.extensions import db
 from idp.mail import smtp
 from idp.mail.models import DEAD, PENDING, SENT, OutboxMessage
-from idp.sealing import SealError, seal, sealer, unseal
+from idp.sealing import SealError, seal, unseal
 
 log = logging.getLogger(__name__)
 # Sent (with the app) once a message is committed to the outbox: this process's delivery
@@ -96,13 +96,17 @@ def _lease() -> timedelta:
     return timedelta(seconds=6 * float(current_app.config["MAIL_TIMEOUT"]) + 30)
 
 
+def _unclaimed(now: datetime):
+    """No worker holds the message (never claimed, or its lease is over)."""
+    return OutboxMessage.claimed_until.is_(None) | (OutboxMessage.claimed_until < now)
+
+
 def claim(message_id: int, now: datetime | None = None) -> bool:
     """Take a pending message for one delivery attempt (atomic; commits)."""
     now = now or utcnow()
-    free = OutboxMessage.claimed_until.is_(None) | (OutboxMessage.claimed_until < now)
     taken = db.session.execute(
         db.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING, free)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING, _unclaimed(now))
         .values(claimed_until=now + _lease())
         .execution_options(synchronize_session=False)
     )
@@ -164,10 +168,11 @@ def deliver_due(limit: int = 50, now: datetime | None = None) -> int:
     """Deliver the pending messages whose time has come (oldest first), each claimed
     first so that several workers never send one twice. Returns how many were sent."""
     now = now or utcnow()
-    free = OutboxMessage.claimed_until.is_(None) | (OutboxMessage.claimed_until < now)
     due = db.session.scalars(
         db.select(OutboxMessage.id)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now, free)
+        .where(
+            OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now, _unclaimed(now)
+        )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     ).all()
@@ -233,14 +238,3 @@ def purge(now: datetime | None = None) -> dict[str, int]:
         )
     ).rowcount
     return {"sent": sent or 0, "dead": dead or 0}
-
-
-def reseal_bodies() -> int:
-    """Seal the waiting bodies again under the current key-encryption key (after a KEK
-    rotation). Not committed; returns how many."""
-    rows = list(
-        db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.sealed_body.is_not(None)))
-    )
-    for row in rows:
-        row.sealed_body = sealer().reseal(row.sealed_body)
-    return len(rows)

@@ -207,16 +207,15 @@ def rewrap(ctx: AppContext) -> None:
     new one first in KEY_ENCRYPTION_KEY); then the old one can be dropped."""
     from idp.audit import record
     from idp.extensions import db
-    from idp.mail.outbox import reseal_bodies
-    from idp.oidc.keys import reseal_keys
-    from idp.oidc.tokens import reseal_retry_answers
-    from idp.sealing import sealer
+    from idp.mail.models import OutboxMessage
+    from idp.oidc.models import SigningKey, Token
+    from idp.sealing import reseal_column, sealer
 
     with ctx.app.app_context():
         counts = {
-            "signing_keys": reseal_keys(),
-            "mail_bodies": reseal_bodies(),
-            "refresh_answers": reseal_retry_answers(),
+            "signing_keys": reseal_column(SigningKey.sealed_jwk),
+            "mail_bodies": reseal_column(OutboxMessage.sealed_body),
+            "refresh_answers": reseal_column(Token.retry_answer),
         }
         record("keys.rewrapped", kek=sealer().fingerprints[0], **counts)
         db.session.commit()

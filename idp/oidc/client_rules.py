@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import has_request_context
 from flask_babel import gettext
 
+from idp.oidc.bounds import MAX_LENGTH
 from idp.oidc.models import Client
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
@@ -39,7 +40,7 @@ DEFAULT_SCOPES = ("openid", "profile", "email", "phone", "address", "offline_acc
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 # Column sizes of the Client model (idp/oidc/models.py): longer values could not be stored.
 MAX_NAME_LENGTH = 100
-MAX_URI_LENGTH = 500
+MAX_URI_LENGTH = MAX_LENGTH["redirect_uri"]
 METADATA_LENGTHS = {"client_uri": 500, "logo_uri": 500, "software_id": 100, "software_version": 50}
 
 

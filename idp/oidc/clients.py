@@ -74,6 +74,20 @@ def get_client(client_id: str) -> Client | None:
     return db.session.scalar(db.select(Client).where(Client.client_id == client_id))
 
 
+def _checked_name(name: str | None, exclude_id: int | None = None) -> str:
+    """The client's name, trimmed: present, storable, and not another client's."""
+    name = (name or "").strip()
+    if not name:
+        raise ClientError(_("Donnez un nom à l’application."), "name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ClientError(_("Le nom ne doit pas dépasser 100 caractères."), "name")
+    if name_taken(name, exclude_id=exclude_id):
+        raise ClientError(
+            _("Une autre application porte déjà ce nom : choisissez-en un autre."), "name"
+        )
+    return name
+
+
 def create_client(
     name: str,
     redirect_uris: Iterable[str] = (),
@@ -94,15 +108,7 @@ def create_client(
 ) -> tuple[Client, str | None]:
     """Register a client. Returns (client, plain secret) — the secret is shown once and
     only its hash is kept; None for `none` and `private_key_jwt`. Not committed."""
-    name = (name or "").strip()
-    if not name:
-        raise ClientError(_("Donnez un nom à l’application."), "name")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ClientError(_("Le nom ne doit pas dépasser 100 caractères."), "name")
-    if name_taken(name):
-        raise ClientError(
-            _("Une autre application porte déjà ce nom : choisissez-en un autre."), "name"
-        )
+    name = _checked_name(name)
     if client_id is not None and get_client(client_id) is not None:
         raise ClientError(_("Cet identifiant d’application existe déjà."), "client_id")
     grants = [check_choice(g, GRANT_TYPES, "grant_types") for g in dict.fromkeys(grant_types)]
@@ -133,7 +139,7 @@ def create_client(
         **{
             k: check_length(v, METADATA_LENGTHS[k], k)
             for k, v in metadata.items()
-            if k in _METADATA_FIELDS
+            if k in METADATA_LENGTHS
         },
     )
     check_consistency(client)
@@ -146,7 +152,6 @@ def create_client(
     return client, secret
 
 
-_METADATA_FIELDS = ("client_uri", "logo_uri", "software_id", "software_version")
 _FIELD_MAP = {
     "auth_method": "token_endpoint_auth_method",
     "scopes": "scope",
@@ -161,15 +166,7 @@ def update_client(client: Client, **fields: Any) -> Client:
     rotate_secret() afterwards (until then the client cannot authenticate)."""
     for key, value in fields.items():
         if key == "name":
-            value = (value or "").strip()
-            if not value:
-                raise ClientError(_("Donnez un nom à l’application."), "name")
-            if len(value) > MAX_NAME_LENGTH:
-                raise ClientError(_("Le nom ne doit pas dépasser 100 caractères."), "name")
-            if name_taken(value, exclude_id=client.id):
-                raise ClientError(
-                    _("Une autre application porte déjà ce nom : choisissez-en un autre."), "name"
-                )
+            value = _checked_name(value, exclude_id=client.id)
         elif key in ("redirect_uris", "post_logout_redirect_uris"):
             value = check_uris(value, key)
         elif key in ("backchannel_logout_uri", "frontchannel_logout_uri", "jwks_uri"):
@@ -193,7 +190,7 @@ def update_client(client: Client, **fields: Any) -> Client:
             value = bool(value)
         elif key == "contacts":
             value = list(value or [])
-        elif key in _METADATA_FIELDS:
+        elif key in METADATA_LENGTHS:
             value = check_length(value, METADATA_LENGTHS[key], key)
         elif key != "jwks":
             raise ClientError(_("Réglage inconnu : %(key)s.", key=key), key)

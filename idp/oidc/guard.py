@@ -91,10 +91,8 @@ def _basic_violation(credentials: str) -> Violation | None:
 
 def oauth_response(error: OAuth2Error) -> Response:
     """The RFC 6749 JSON error response (status, body, WWW-Authenticate if any)."""
-    status, body, headers = error()
-    response = Response(json.dumps(body), status=status, headers=headers)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    status, body, headers = error()  # headers: JSON, no-store (Authlib's defaults)
+    return Response(json.dumps(body), status=status, headers=headers)
 
 
 def client_error(violation: Violation, source: str) -> Response:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from idp.accounts.models import utcnow
 from idp.extensions import db
 from idp.oidc.models import SigningKey
-from idp.sealing import seal, sealer, unseal
+from idp.sealing import seal, unseal
 
 ALGS = ("RS256", "ES256")
 CACHE_KEY = "compte.keys"
@@ -106,15 +106,6 @@ def rotate_keys(immediately: bool = False) -> list[SigningKey]:
     db.session.commit()
     invalidate()
     return created
-
-
-def reseal_keys() -> int:
-    """Seal every signing key again under the current key-encryption key (after a KEK
-    rotation). Not committed; returns how many."""
-    rows = list(db.session.scalars(db.select(SigningKey)))
-    for row in rows:
-        row.sealed_jwk = sealer().reseal(row.sealed_jwk)
-    return len(rows)
 
 
 def prune_keys() -> int:

@@ -145,10 +145,6 @@ def revoke_application(client_id: str):
     return redirect(url_for("accounts.profile") + "#connected-apps")
 
 
-def logout_everywhere_form() -> LogoutEverywhereForm:
-    return LogoutEverywhereForm()
-
-
 def connected_apps() -> list:
     if not current_user.is_authenticated:
         return []

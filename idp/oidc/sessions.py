@@ -280,8 +280,7 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
     clients = session_clients(sid)
     if account is not None:
         record("logout", account=account, sid_known=bool(sid), clients=len(clients))
-        db.session.commit()
-        end_sessions(
+        end_sessions(  # commits the event with the sessions' end
             account,
             "logout_everywhere" if everywhere else "logout",
             sids=None if everywhere else [sid] if sid else [],

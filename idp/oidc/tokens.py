@@ -19,7 +19,7 @@ from idp.oidc.claims import subject_for
 from idp.oidc.clients import hash_secret
 from idp.oidc.keys import signing_key
 from idp.oidc.models import Client, Token
-from idp.sealing import SealError, seal, sealer, unseal
+from idp.sealing import SealError, seal, unseal
 
 
 def _lifetime(name: str, default: int) -> int:
@@ -252,12 +252,3 @@ def forget_retry_answers(now=None) -> int:
         .values(retry_answer=None)
     )
     return result.rowcount or 0
-
-
-def reseal_retry_answers() -> int:
-    """Seal the kept refresh answers again under the current key-encryption key. Not
-    committed; returns how many."""
-    rows = list(db.session.scalars(db.select(Token).where(Token.retry_answer.is_not(None))))
-    for row in rows:
-        row.retry_answer = sealer().reseal(row.retry_answer)
-    return len(rows)

@@ -31,7 +31,7 @@ from idp.oidc import consent as consents
 from idp.oidc import discovery, guard, sessions, tokens
 from idp.oidc.bounds import Violation, first_violation
 from idp.oidc.claims import describe_scopes, subject_for
-from idp.oidc.forms import ConsentForm
+from idp.oidc.forms import ConsentForm, LogoutEverywhereForm
 from idp.oidc.keys import JWKS_MAX_AGE, keyring
 from idp.oidc.server import build, oauth, query_client
 
@@ -339,6 +339,6 @@ def init_app(app: Flask) -> None:
     prepared.install(app)
     sessions.init_app(app)
     app.jinja_env.globals["oidc_connected_apps"] = session_views.connected_apps
-    app.jinja_env.globals["oidc_logout_everywhere_form"] = session_views.logout_everywhere_form
+    app.jinja_env.globals["oidc_logout_everywhere_form"] = LogoutEverywhereForm
     app.jinja_env.globals["oidc_describe_scopes"] = describe_scopes
     app.register_blueprint(bp)

@@ -79,15 +79,14 @@ def password_change():
                 current_user._get_current_object(),
                 form.current_password.data,
                 form.new_password.data,
+                keep_sid=sessions.current_sid(),  # every other session ends; this one goes on
             )
         except InvalidCredentials as error:
             form.current_password.errors = [str(error)]
         except (PasswordRejected, PasswordReused) as error:
             _password_errors(form, error)
         else:
-            # Every other session ends (and its services are told); this one goes on.
             account = current_user._get_current_object()
-            sessions.end_sessions(account, "password_changed", keep_sid=sessions.current_sid())
             auth_time, amr = session.get("auth_time"), session.get("amr")
             login_user(account, fresh=True)  # the new session epoch, same session
             session["auth_time"] = auth_time or int(time.time())
@@ -145,7 +144,6 @@ def password_reset(token: str):
         except (PasswordRejected, PasswordReused) as error:
             _password_errors(form, error)
         else:
-            sessions.end_sessions(account, "password_changed")
             flash(
                 _("Votre mot de passe a été changé. Vous pouvez maintenant vous connecter."),
                 "success",

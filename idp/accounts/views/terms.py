@@ -18,12 +18,13 @@ from idp.accounts.registration import accept_terms
 from idp.accounts.views import bp
 from idp.config import CONFIG_DIR
 from idp.extensions import db
+from idp.web import MACHINE_PATHS
 
 log = logging.getLogger(__name__)
 TERMS_DIR = CONFIG_DIR / "terms"
 # Pages a person must still reach while new terms wait for acceptance.
 EXEMPT_ENDPOINTS = {"static", "accounts.logout", "accounts.terms", "accounts.terms_accept"}
-EXEMPT_PREFIXES = ("/oauth/", "/.well-known/", "/api/", "/launcher/api", "/captcha/")
+EXEMPT_PREFIXES = (*MACHINE_PATHS, "/captcha/")
 _VERSION = re.compile(r"^[\w.-]+$")
 
 
