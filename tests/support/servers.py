@@ -2,25 +2,71 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from werkzeug.serving import make_server
 
+# Ports are chosen before the server that uses them starts (the issuer's URL names its
+# port), so a port the kernel hands out meanwhile, to another worker or as the source
+# port of a connection to PostgreSQL or Redis, would be taken: "Address already in use".
+# Each pytest-xdist worker therefore takes its ports in turn from a slice of its own,
+# below the kernel's ephemeral range.
+_LOW, _HIGH = 15000, 32000
+_SLICE = 2000
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    high = min(_HIGH, _ephemeral_low())
+    slices = max(1, (high - _LOW) // _SLICE)
+    start = _LOW + (index % slices) * _SLICE
+    return range(start, min(start + _SLICE, high))
+
+
+_next_port = itertools.cycle(_slice())
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port on 127.0.0.1 that is free now and that no other test worker will pick."""
+    for _ in range(_SLICE):
+        port = next(_next_port)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in this test worker's slice")
 
 
 @contextmanager
 def serve_wsgi(app, port: int) -> Iterator[str]:
     """Serve `app` on 127.0.0.1:port in a background thread; yields the base URL."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    # Bound here rather than by werkzeug, which calls sys.exit() when the port is taken.
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(("127.0.0.1", port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    server = make_server("127.0.0.1", port, app, threaded=True, fd=listener.fileno())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -28,6 +74,8 @@ def serve_wsgi(app, port: int) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        server.server_close()
+        listener.close()
 
 
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
