@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from idp.accounts.models import Account
 from idp.accounts.services import create_account
 from idp.audit.models import AuditEvent
 from idp.extensions import db
+from tests.support.forms import csrf_of
 
 PASSWORD = "Tournesol-2026"
 NEW_PASSWORD = "Girasole#2027"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 def make_account(app, email: str = "ivan@example.org", password: str = PASSWORD, **fields) -> int:
@@ -31,12 +29,6 @@ def account(app, account_id: int) -> Account:
         row = db.session.get(Account, account_id)
         db.session.expunge(row)
         return row
-
-
-def csrf_of(html: str) -> str:
-    found = _CSRF.search(html)
-    assert found, "no CSRF token in the page"
-    return found.group(1) or found.group(2)
 
 
 def post_form(client, url: str, data: dict, *, page: str | None = None, **kwargs):

@@ -17,11 +17,10 @@ from idp.audit.models import AuditEvent
 from idp.extensions import db
 from idp.mail.models import OutboxMessage
 from tests.support.captcha import captcha_fields, record_captcha_answers
+from tests.support.forms import EMAIL, PASSWORD, csrf_of, person
 from tests.support.mail import links_in, mails_to, wait_for_mail
 from tests.support.servers import wait_until
 
-EMAIL = "pierreivan@yopmail.com"
-PASSWORD = "Formation#2026"
 NIR = "2 55 08 14 168 025 38"
 
 
@@ -31,38 +30,10 @@ def answers(app):
     return record_captcha_answers(app)
 
 
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
-
-
-def person(**overrides) -> dict[str, str]:
-    """The form data of seed 000's Ivan Pierre."""
-    data = {
-        "civility": "m",
-        "given_name": "Ivan",
-        "family_name": "Pierre",
-        "birth_name": "",
-        "birthdate": "1985-05-01",
-        "email": EMAIL,
-        "email_confirm": EMAIL,
-        "secondary_email": "",
-        "phone": "",
-        "mobile": "",
-        "nir": "",
-        "password": PASSWORD,
-        "password_confirm": PASSWORD,
-        "accept_terms": "y",
-    }
-    data.update(overrides)
-    return data
-
-
 def register(client, answers, path: str = "/register", **overrides):
     """Open the form, fill it like a person (captcha solved), submit it."""
     page = client.get(path).get_data(as_text=True)
-    data = {**person(**overrides), "csrf_token": csrf(page), **captcha_fields(answers, page)}
+    data = {**person(**overrides), "csrf_token": csrf_of(page), **captcha_fields(answers, page)}
     return client.post(path, data=data)
 
 
@@ -70,7 +41,7 @@ def login(client, identifier: str, password: str):
     page = client.get("/login").get_data(as_text=True)
     return client.post(
         "/login",
-        data={"identifier": identifier, "password": password, "csrf_token": csrf(page)},
+        data={"identifier": identifier, "password": password, "csrf_token": csrf_of(page)},
     )
 
 
@@ -379,7 +350,7 @@ def test_resend_is_enumeration_safe_and_rate_limited(app, client, smtp_sink, ans
         page = other.get("/register/resend").get_data(as_text=True)
         response = other.post(
             "/register/resend",
-            data={"email": address, "csrf_token": csrf(page)},
+            data={"email": address, "csrf_token": csrf_of(page)},
             follow_redirects=True,
         )
         answers.append(visible_text(response.get_data(as_text=True)).replace(address, "X"))
@@ -394,7 +365,7 @@ def test_resend_is_enumeration_safe_and_rate_limited(app, client, smtp_sink, ans
     page = limited.get("/register/resend").get_data(as_text=True)
     codes = [
         limited.post(
-            "/register/resend", data={"email": "x@yopmail.com", "csrf_token": csrf(page)}
+            "/register/resend", data={"email": "x@yopmail.com", "csrf_token": csrf_of(page)}
         ).status_code
         for _ in range(4)
     ]
@@ -407,7 +378,7 @@ def test_check_email_page_resends_for_this_registration(app, client, smtp_sink, 
     wait_for_mail(smtp_sink, EMAIL)
     page = client.get("/register/check-email").get_data(as_text=True)
     assert "Renvoyer le courriel" in page
-    response = client.post("/register/resend", data={"email": EMAIL, "csrf_token": csrf(page)})
+    response = client.post("/register/resend", data={"email": EMAIL, "csrf_token": csrf_of(page)})
     assert response.headers["Location"].endswith("/register/check-email")
     mail = wait_for_mail(smtp_sink, EMAIL, count=2)
     assert client.get(path_of(confirm_link(mail))).status_code == 302

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from idp.accounts.models import Account
 from idp.extensions import db
-from tests.accounts.test_registration import add_service, confirm_link, csrf, path_of, person
+from tests.accounts.test_registration import add_service, confirm_link, path_of
 from tests.support.captcha import captcha_fields, record_captcha_answers
+from tests.support.forms import csrf_of, person
 from tests.support.mail import mails_to, wait_for_mail
 
 INVITED = "agent.invite@yopmail.com"
@@ -52,7 +53,7 @@ def test_invitation_prefills_and_locks_the_email(app, client, smtp_sink):
         email="pirate@yopmail.com",
         email_confirm="pirate@yopmail.com",
     )
-    data.update(csrf_token=csrf(page), invitation_token=token, **captcha_fields(answers, page))
+    data.update(csrf_token=csrf_of(page), invitation_token=token, **captcha_fields(answers, page))
     response = client.post(url, data=data)
     assert response.status_code == 302
     mail = wait_for_mail(smtp_sink, INVITED)

@@ -11,17 +11,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from tests.accounts.test_registration import (
-    EMAIL,
-    PASSWORD,
-    add_service,
-    confirm_link,
-    csrf,
-    path_of,
-    person,
-)
+from tests.accounts.test_registration import add_service, confirm_link, path_of
 from tests.accounts.test_registration_invitation import INVITED, invite
 from tests.support.captcha import captcha_fields, record_captcha_answers
+from tests.support.forms import EMAIL, PASSWORD, csrf_of, person
 from tests.support.mail import wait_for_mail
 
 AUTHORIZE = "/oauth/authorize?client_id=formadist&response_type=code&scope=openid&state=xyz"
@@ -50,7 +43,7 @@ def register_with_next(client, answers, next_url: str, **overrides):
     """GET /register?next=…, then POST the form to bare /register: only the hidden field
     carries `next` (plus, for a forged POST, whatever `overrides` says)."""
     page = client.get("/register?next=" + quote(next_url, safe="")).get_data(as_text=True)
-    data = {**person(), "csrf_token": csrf(page), **captcha_fields(answers, page)}
+    data = {**person(), "csrf_token": csrf_of(page), **captcha_fields(answers, page)}
     data["next"] = hidden_next(page)
     data.update(overrides)
     return page, client.post("/register", data=data)
@@ -79,7 +72,7 @@ def test_next_goes_through_form_link_and_login(app, client, smtp_sink, answers):
     assert f'value="{EMAIL}"' in login_page
     response = client.post(
         path_of(location),
-        data={"identifier": EMAIL, "password": PASSWORD, "csrf_token": csrf(login_page)},
+        data={"identifier": EMAIL, "password": PASSWORD, "csrf_token": csrf_of(login_page)},
     )
     assert response.status_code == 302
     assert path_of(response.headers["Location"]) == AUTHORIZE
@@ -111,7 +104,7 @@ def test_unsafe_next_in_the_query_of_the_post_is_dropped(app, client, smtp_sink,
     """The form posts to its own URL: an unsafe `next` in that query string is refused too."""
     url = "/register?next=" + quote("https://evil.example/", safe="")
     page = client.get(url).get_data(as_text=True)
-    data = {**person(), "csrf_token": csrf(page), **captcha_fields(answers, page)}
+    data = {**person(), "csrf_token": csrf_of(page), **captcha_fields(answers, page)}
     assert client.post(url, data=data).status_code == 302
     _location, query = confirmation_redirect(client, smtp_sink)
     assert "next" not in query
@@ -125,7 +118,7 @@ def test_invitation_landing_keeps_priority(app, client, smtp_sink, answers):
     assert hidden_next(page) == AUTHORIZE
     data = person(given_name="Ivana", family_name="Petrova", civility="mme")
     data.update(email=INVITED, email_confirm=INVITED, next=AUTHORIZE, invitation_token=token)
-    data.update(csrf_token=csrf(page), **captcha_fields(answers, page))
+    data.update(csrf_token=csrf_of(page), **captcha_fields(answers, page))
     assert client.post(url, data=data).status_code == 302
     _location, query = confirmation_redirect(client, smtp_sink, INVITED)
     assert query["next"] == ["https://formadist.example"]
@@ -137,7 +130,7 @@ def test_resent_link_keeps_next(app, client, smtp_sink, answers):
     register_with_next(client, answers, AUTHORIZE)
     wait_for_mail(smtp_sink, EMAIL)
     page = client.get("/register/check-email").get_data(as_text=True)
-    client.post("/register/resend", data={"email": EMAIL, "csrf_token": csrf(page)})
+    client.post("/register/resend", data={"email": EMAIL, "csrf_token": csrf_of(page)})
     _location, query = confirmation_redirect(client, smtp_sink, count=2)
     assert query["next"] == [AUTHORIZE]
 

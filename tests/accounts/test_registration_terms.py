@@ -10,8 +10,9 @@ from idp.accounts.models import Account, TermsAcceptance
 from idp.accounts.services import create_account
 from idp.audit.models import AuditEvent
 from idp.extensions import db
-from tests.accounts.test_registration import EMAIL, csrf, login, register
+from tests.accounts.test_registration import login, register
 from tests.support.captcha import record_captcha_answers
+from tests.support.forms import EMAIL, csrf_of
 from tests.support.mail import wait_for_mail
 
 PASSWORD = "Formation#2026"
@@ -97,7 +98,7 @@ def test_new_version_is_asked_at_next_login(app, client, tmp_path):
 
     response = client.post(
         "/terms/accept?next=%2Faccount",
-        data={"csrf_token": csrf(page), "next": "/account", "accept_terms": "y"},
+        data={"csrf_token": csrf_of(page), "next": "/account", "accept_terms": "y"},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/account"
     assert client.get("/").status_code == 200
@@ -117,7 +118,7 @@ def test_acceptance_is_required_and_pages_stay_reachable(app, client, tmp_path):
     publish(app, tmp_path, "2026-02", "# Conditions v2\n\nTexte.\n")
     login(client, EMAIL, PASSWORD)
     page = client.get("/terms/accept").get_data(as_text=True)
-    response = client.post("/terms/accept", data={"csrf_token": csrf(page), "next": "/"})
+    response = client.post("/terms/accept", data={"csrf_token": csrf_of(page), "next": "/"})
     assert response.status_code == 400
     assert client.get("/terms").status_code == 200
     assert client.get("/").status_code == 302
@@ -132,7 +133,7 @@ def test_next_is_only_a_local_path(app, client, tmp_path):
     assert "evil.example" not in page
     response = client.post(
         "/terms/accept",
-        data={"csrf_token": csrf(page), "next": "https://evil.example/", "accept_terms": "y"},
+        data={"csrf_token": csrf_of(page), "next": "https://evil.example/", "accept_terms": "y"},
     )
     assert response.headers["Location"] == "/"
 

@@ -12,8 +12,9 @@ import pytest
 
 from idp.accounts.models import Account
 from idp.extensions import db
-from tests.accounts.test_registration import confirm_link, csrf, login, path_of
+from tests.accounts.test_registration import confirm_link, login, path_of
 from tests.support.captcha import captcha_fields, record_captcha_answers
+from tests.support.forms import csrf_of
 from tests.support.mail import wait_for_mail
 
 EMAIL = "titulaire@yopmail.com"
@@ -51,7 +52,7 @@ def step(client, number: int, data: dict | None = None, answers=None, **extra):
     page = client.get(url).get_data(as_text=True)
     if data is None:
         return page
-    form = {**data, "csrf_token": csrf(page), **extra}
+    form = {**data, "csrf_token": csrf_of(page), **extra}
     if answers is not None:
         form.update(captcha_fields(answers, page))
     return client.post(url, data=form)
@@ -196,7 +197,7 @@ def test_cancel_deletes_the_draft(app, client):
     assert "Annuler l'inscription" in unescape(page)
     step(client, 2, identity(), answers)
     response = client.post(
-        "/register/cancel", data={"csrf_token": csrf(page), "cancel": "Annuler l'inscription"}
+        "/register/cancel", data={"csrf_token": csrf_of(page), "cancel": "Annuler l'inscription"}
     )
     assert response.status_code == 302
     assert path_of(response.headers["Location"]) == "/login?next=/account"
@@ -239,7 +240,7 @@ def test_wizard_keeps_next_to_the_login_redirect(app, client, smtp_sink):
     assert location.startswith("/register/step/1?") and "_external" not in location
     page = client.get(location).get_data(as_text=True)
     assert f'name="next" type="hidden" value="{target}"'.replace("&", "&amp;") in page
-    response = client.post(location, data={"accept_terms": "y", "csrf_token": csrf(page)})
+    response = client.post(location, data={"accept_terms": "y", "csrf_token": csrf_of(page)})
     assert response.headers["Location"].endswith("/register/step/2")
     assert "next" not in session_cookie(app, client)
     step(client, 2, identity(), answers)

@@ -13,6 +13,7 @@ from idp.audit.models import AuditEvent
 from idp.extensions import db
 from idp.mail.models import OutboxMessage
 from tests.support.captcha import captcha_fields
+from tests.support.forms import csrf_of, person
 from tests.support.mail import links_in
 
 PASSWORD = "Tournesol-2026"
@@ -20,13 +21,6 @@ NEW_PASSWORD = "Girasole#2027"
 # What a browser sends when a person follows a link or submits a form.
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 UNAVAILABLE = "Service momentanément indisponible"
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def csrf_of(html: str) -> str:
-    found = _CSRF.search(html)
-    assert found, "no CSRF token in the page"
-    return unescape(found.group(1) or found.group(2))
 
 
 def visible_text(html: str) -> str:
@@ -73,27 +67,7 @@ class Visitor:
         return self.fill("/password/forgot", {"email": email})
 
     def register(self, email: str, answers: dict) -> requests.Response:
-        return self.fill("/register", registration(email), answers=answers)
-
-
-def registration(email: str, password: str = PASSWORD) -> dict[str, str]:
-    """The registration form of seed 000's Ivan Pierre (cnfpt preset)."""
-    return {
-        "civility": "m",
-        "given_name": "Ivan",
-        "family_name": "Pierre",
-        "birth_name": "",
-        "birthdate": "1985-05-01",
-        "email": email,
-        "email_confirm": email,
-        "secondary_email": "",
-        "phone": "",
-        "mobile": "",
-        "nir": "",
-        "password": password,
-        "password_confirm": password,
-        "accept_terms": "y",
-    }
+        return self.fill("/register", person(email, PASSWORD), answers=answers)
 
 
 def link_in(mail, part: str) -> str:

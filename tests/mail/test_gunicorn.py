@@ -3,9 +3,6 @@ in its workers, so a mail queued while SMTP was down arrives once it is back."""
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 import requests
 
 from idp.accounts.services import create_account
@@ -13,17 +10,12 @@ from idp.captcha.services import challenge_text
 from idp.extensions import db
 from idp.mail.models import OutboxMessage
 from tests.support.captcha import captcha_id_in
+from tests.support.forms import csrf_of, person
 from tests.support.mail import links_in, wait_for_mail
 from tests.support.processes import compte_env, gunicorn
 from tests.support.servers import wait_until
 
 PASSWORD = "Formation#2026"
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert found, "no CSRF token in the page"
-    return unescape(found.group(1))
 
 
 def _register(app, http: requests.Session, base: str, email: str) -> requests.Response:
@@ -32,16 +24,8 @@ def _register(app, http: requests.Session, base: str, email: str) -> requests.Re
     with app.app_context():
         answer = challenge_text(challenge)  # the same secret key: the same characters
     data = {
-        "civility": "m",
-        "given_name": "Ivan",
-        "family_name": "Pierre",
-        "birthdate": "1985-05-01",
-        "email": email,
-        "email_confirm": email,
-        "password": PASSWORD,
-        "password_confirm": PASSWORD,
-        "accept_terms": "y",
-        "csrf_token": _csrf(page),
+        **person(email, PASSWORD),
+        "csrf_token": csrf_of(page),
         "captcha_id": challenge,
         "captcha_answer": answer,
     }
@@ -71,7 +55,7 @@ def test_mails_queued_while_smtp_is_down_arrive_under_gunicorn(app, settings, sm
         page = http.get(f"{base}/password/forgot", timeout=10).text
         forgot = http.post(
             f"{base}/password/forgot",
-            data={"email": "agent@example.fr", "csrf_token": _csrf(page)},
+            data={"email": "agent@example.fr", "csrf_token": csrf_of(page)},
             timeout=10,
         )
         assert forgot.status_code == 200 and "Consultez votre messagerie" in forgot.text

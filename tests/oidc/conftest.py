@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from html import unescape
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -14,6 +12,7 @@ import requests
 from idp import create_app
 from idp.extensions import db
 from idp.maintenance import stop_background
+from tests.support.forms import csrf_of
 from tests.support.servers import free_port, serve_wsgi
 
 PASSWORD = "Bonjour-Formation-2026"
@@ -76,15 +75,6 @@ def make_rp(app):
 def rp(make_rp) -> RP:
     """A confidential client (client_secret_basic) with the default scopes."""
     return make_rp()
-
-
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "no CSRF token in the page"
-    return unescape(match.group(1) or match.group(2))
 
 
 class Browser:

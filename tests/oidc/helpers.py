@@ -8,6 +8,9 @@ import secrets
 from urllib.parse import urlencode
 
 import requests
+from joserfc.jwk import ECKey
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def pkce() -> tuple[str, str]:
@@ -64,3 +67,20 @@ def userinfo(issuer: str, access_token: str) -> requests.Response:
         headers={"Authorization": f"Bearer {access_token}"},
         timeout=10,
     )
+
+
+def signed_client(make_rp, name: str = "Signed", **metadata):
+    """A client_credentials client that authenticates with private_key_jwt, and its ES256
+    key (published in its `jwks` unless `metadata` gives a `jwks_uri`)."""
+    key = ECKey.generate_key("P-256", parameters={"alg": "ES256"}, private=True, auto_kid=True)
+    if "jwks_uri" not in metadata:
+        metadata["jwks"] = {"keys": [key.as_dict(private=False)]}
+    rp = make_rp(
+        name,
+        redirect_uris=(),
+        grant_types=["client_credentials"],
+        scopes=["invitations"],
+        auth_method="private_key_jwt",
+        **metadata,
+    )
+    return rp, key

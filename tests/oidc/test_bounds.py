@@ -11,12 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from joserfc import jws, jwt
-from joserfc.jwk import ECKey
 
-from tests.oidc.helpers import pkce
+from tests.oidc.helpers import ASSERTION_TYPE, pkce, signed_client
 from tests.security.helpers import USER_EMAIL, make_account, signed_in
-
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def _basic(user: bytes, password: bytes = b"secret") -> dict:
@@ -82,15 +79,7 @@ def test_malformed_client_assertion_claims_are_invalid_client(app, claims):
 def test_signed_client_assertion_with_a_malformed_jti_is_invalid_client(app, make_rp, jti):
     """A correctly signed private_key_jwt assertion whose jti holds a NUL, a lone surrogate
     or 300 characters is refused invalid_client (the jti never reaches the replay table)."""
-    key = ECKey.generate_key("P-256", parameters={"alg": "ES256"}, private=True, auto_kid=True)
-    rp = make_rp(
-        "Signed",
-        redirect_uris=(),
-        grant_types=["client_credentials"],
-        scopes=["invitations"],
-        auth_method="private_key_jwt",
-        jwks={"keys": [key.as_dict(private=False)]},
-    )
+    rp, key = signed_client(make_rp)
     now = int(time.time())
     claims = {
         "iss": rp.client_id,
@@ -411,15 +400,7 @@ def test_unreachable_client_keys_are_invalid_client(app, make_rp):
     (invalid_client), instead of the token endpoint failing with a 500."""
     from tests.support.servers import free_port
 
-    key = ECKey.generate_key("P-256", parameters={"alg": "ES256"}, private=True, auto_kid=True)
-    rp = make_rp(
-        "Lointain",
-        redirect_uris=(),
-        grant_types=["client_credentials"],
-        scopes=["invitations"],
-        auth_method="private_key_jwt",
-        jwks_uri=f"http://127.0.0.1:{free_port()}/jwks",
-    )
+    rp, key = signed_client(make_rp, "Lointain", jwks_uri=f"http://127.0.0.1:{free_port()}/jwks")
     now = int(time.time())
     claims = {
         "iss": rp.client_id,

@@ -11,11 +11,18 @@ import requests
 from authlib.oauth2.rfc7523 import private_key_jwt_sign
 from flask import Blueprint, jsonify
 from joserfc import jwt
-from joserfc.jwk import ECKey, KeySet
+from joserfc.jwk import KeySet
 
 from idp.extensions import db
 from tests.oidc.conftest import Browser, callback_params, csrf_of
-from tests.oidc.helpers import authorize_url, exchange, pkce, userinfo
+from tests.oidc.helpers import (
+    ASSERTION_TYPE,
+    authorize_url,
+    exchange,
+    pkce,
+    signed_client,
+    userinfo,
+)
 
 
 def _jwks(issuer: str) -> KeySet:
@@ -142,15 +149,7 @@ def test_client_credentials_and_require_oauth(app, live_server, make_rp):
 
 def test_private_key_jwt_and_replayed_jti(app, live_server, make_rp):
     """private_key_jwt authenticates with a signed assertion; the same jti twice is refused."""
-    key = ECKey.generate_key("P-256", parameters={"alg": "ES256"}, private=True, auto_kid=True)
-    rp = make_rp(
-        "Signed",
-        redirect_uris=(),
-        grant_types=["client_credentials"],
-        scopes=["invitations"],
-        auth_method="private_key_jwt",
-        jwks={"keys": [key.as_dict(private=False)]},
-    )
+    rp, key = signed_client(make_rp)
     token_url = f"{live_server}/oauth/token"
     now = int(time.time())
     claims = {
@@ -164,7 +163,7 @@ def test_private_key_jwt_and_replayed_jti(app, live_server, make_rp):
     assertion = jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)
     data = {
         "grant_type": "client_credentials",
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion_type": ASSERTION_TYPE,
         "client_assertion": assertion,
     }
     assert requests.post(token_url, data=data, timeout=5).status_code == 200

@@ -10,15 +10,12 @@ from flask import Flask
 
 from idp.accounts.services import create_account
 from idp.extensions import db
+from tests.support.forms import find_csrf
 from tests.support.sessions import signed_in  # noqa: F401  (re-exported for the sweep)
 
 PASSWORD = "Sweep-Compte-2026!"
 USER_EMAIL = "agent@compte.example"
 ADMIN_EMAIL = "admin@compte.example"
-_CSRF = (
-    re.compile(r'name="csrf_token"[^>]*value="([^"]+)"'),
-    re.compile(r'value="([^"]+)"[^>]*name="csrf_token"'),
-)
 
 
 def make_account(app: Flask, email: str, *, admin: bool = False, confirmed: bool = True) -> int:
@@ -118,18 +115,10 @@ def sweep_settings(settings: dict) -> dict:
     }
 
 
-def csrf_of(html: str) -> str | None:
-    """The first csrf_token of a page, or None."""
-    for pattern in _CSRF:
-        if match := pattern.search(html):
-            return match.group(1)
-    return None
-
-
 def csrf_for(client) -> str:
     """A valid CSRF token for this client's session (read from a page that has a form)."""
     for path in ("/login", "/password/forgot", "/account"):
-        token = csrf_of(client.get(path).get_data(as_text=True))
+        token = find_csrf(client.get(path).get_data(as_text=True))
         if token:
             return token
     raise AssertionError("no page gave a CSRF token")

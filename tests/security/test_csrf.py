@@ -6,8 +6,12 @@ import re
 
 import pytest
 
-from idp.extensions import csrf, db
-from tests.security.helpers import ADMIN_EMAIL, USER_EMAIL, csrf_for, make_account, signed_in
+from idp.extensions import csrf
+from tests.security.helpers import (
+    csrf_for,
+    seed_site,
+    signed_in,
+)
 
 # The only routes that may accept a POST (PUT, DELETE) without a CSRF token: OAuth 2.0 /
 # OpenID Connect protocol endpoints (called by relying parties, authenticated by client
@@ -49,27 +53,7 @@ def settings(settings):
 
 @pytest.fixture
 def seeded(app) -> dict:
-    from idp.admin.invitations import create_invitation
-    from idp.admin.registration import issue_initial_access_token
-    from idp.oidc.clients import create_client
-
-    ids = {
-        "user": make_account(app, USER_EMAIL),
-        "admin": make_account(app, ADMIN_EMAIL, admin=True),
-        "victim": make_account(app, "victim@compte.example"),
-    }
-    with app.app_context():
-        client, _secret = create_client("Formadist", redirect_uris=["https://rp.example/cb"])
-        db.session.commit()
-        ids["client_id"] = client.client_id
-        invitation, _token = create_invitation(
-            email="invited@compte.example", client_id=client.client_id
-        )
-        db.session.flush()
-        ids["invitation"] = invitation.id
-        ids["token_id"] = issue_initial_access_token(None)[0].id
-        db.session.commit()
-    return ids
+    return seed_site(app)
 
 
 def _path(rule, seeded: dict) -> str:

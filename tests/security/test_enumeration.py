@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from tests.security.helpers import PASSWORD, csrf_of, make_account
+from tests.security.helpers import PASSWORD, make_account
 from tests.support.captcha import captcha_fields, record_captcha_answers
+from tests.support.forms import find_csrf, person
 
 KNOWN = "known.person@example.org"
 PENDING = "pending.person@example.org"
@@ -59,7 +60,7 @@ def test_login_answers_the_same_for_known_and_unknown_emails(app):
 
     def post(client, email):
         page = client.get("/login").get_data(as_text=True)
-        data = {"identifier": email, "password": "Wrong-Pass-123", "csrf_token": csrf_of(page)}
+        data = {"identifier": email, "password": "Wrong-Pass-123", "csrf_token": find_csrf(page)}
         return _answers(client, "POST", "/login", data, email)
 
     results = _same(app, post)
@@ -74,7 +75,7 @@ def test_forgotten_password_answers_the_same_for_known_and_unknown_emails(app):
 
     def post(client, email):
         page = client.get("/password/forgot").get_data(as_text=True)
-        data = {"email": email, "csrf_token": csrf_of(page)}
+        data = {"email": email, "csrf_token": find_csrf(page)}
         return _answers(client, "POST", "/password/forgot", data, email)
 
     results = _same(app, post)
@@ -88,7 +89,7 @@ def test_resend_confirmation_answers_the_same_for_known_and_unknown_emails(app):
 
     def post(client, email):
         page = client.get("/register/resend").get_data(as_text=True)
-        data = {"email": email, "csrf_token": csrf_of(page)}
+        data = {"email": email, "csrf_token": find_csrf(page)}
         return _answers(client, "POST", "/register/resend", data, email)
 
     results = _same(app, post)
@@ -104,16 +105,8 @@ def test_registration_answers_the_same_for_a_taken_and_a_free_email(app):
     def post(client, email):
         page = client.get("/register").get_data(as_text=True)
         data = {
-            "civility": "m",
-            "given_name": "Ivan",
-            "family_name": "Pierre",
-            "birthdate": "1985-05-01",
-            "email": email,
-            "email_confirm": email,
-            "password": "Formation#2026",
-            "password_confirm": "Formation#2026",
-            "accept_terms": "y",
-            "csrf_token": csrf_of(page),
+            **person(email),
+            "csrf_token": find_csrf(page),
             **captcha_fields(answers, page),
         }
         return _answers(client, "POST", "/register", data, email)
@@ -160,7 +153,7 @@ def test_sign_in_costs_one_bcrypt_check_whether_the_account_exists_or_not(
         before = dict(bcrypt_calls)
         client.post(
             "/login",
-            data={"identifier": email, "password": "Mauvais-2026", "csrf_token": csrf_of(page)},
+            data={"identifier": email, "password": "Mauvais-2026", "csrf_token": find_csrf(page)},
         )
         seen.setdefault(email, []).append(
             {name: bcrypt_calls[name] - before[name] for name in bcrypt_calls}

@@ -16,7 +16,6 @@ from idp.extensions import db
 from tests.security.helpers import (
     DESTRUCTIVE,
     Page,
-    csrf_of,
     fill_path,
     real_values,
     seed_site,
@@ -31,6 +30,7 @@ from tests.security.strategies import (
     short_text,
     text_value,
 )
+from tests.support.forms import find_csrf
 from tests.support.mail import links_in, wait_for_mail
 
 # The mail delivery thread (idp/mail/worker.py) draws Message-IDs from `random` while
@@ -66,7 +66,7 @@ def seeded(app, smtp_sink) -> dict:
         db.session.commit()
         consent_client = client.client_id
     anonymous = app.test_client()
-    token = csrf_of(anonymous.get("/password/forgot").get_data(as_text=True))
+    token = find_csrf(anonymous.get("/password/forgot").get_data(as_text=True))
     anonymous.post("/password/forgot", data={"email": "victim@compte.example", "csrf_token": token})
     link = next(
         u for u in links_in(wait_for_mail(smtp_sink, "victim@compte.example")) if "/reset/" in u
@@ -145,7 +145,7 @@ def visitor(request, app, seeded) -> Visitor:
     client = _client(app, seeded, request.param)
     forms = _forms(app, seeded, request.param)
     assert forms, f"no form found for {request.param}"
-    token = csrf_of(client.get(forms[0].page).get_data(as_text=True)) or ""
+    token = find_csrf(client.get(forms[0].page).get_data(as_text=True)) or ""
     return Visitor(request.param, client, token, forms)
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.security.helpers import ADMIN_EMAIL, USER_EMAIL, Page, make_account, signed_in
+from tests.support.forms import find_csrf
 
 # Pages that show or take personal data: never kept by the browser or a proxy cache.
 PRIVATE_PAGES = [
@@ -144,7 +145,6 @@ def test_main_pages_have_labels_one_h1_lang_and_alt(clients, lang):
 def test_pages_after_a_failed_submit_keep_labels_and_tie_errors_to_fields(clients):
     """After a rejected login and registration, the page still passes the checks and each
     invalid field points to its message with aria-describedby."""
-    from tests.security.helpers import csrf_of
 
     client = clients["anonymous"]
     for path, data in (
@@ -152,7 +152,7 @@ def test_pages_after_a_failed_submit_keep_labels_and_tie_errors_to_fields(client
         ("/register", {"email": "not-an-email", "password": "x"}),
         ("/password/forgot", {"email": "not-an-email"}),
     ):
-        token = csrf_of(client.get(path).get_data(as_text=True))
+        token = find_csrf(client.get(path).get_data(as_text=True))
         html = client.post(path, data={**data, "csrf_token": token}).get_data(as_text=True)
         assert not _a11y_problems(html), (path, _a11y_problems(html))
         invalid = [f for f in Page(html).inputs if f.get("aria-invalid") == "true"]

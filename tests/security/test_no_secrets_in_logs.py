@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from idp.extensions import db
-from tests.security.helpers import csrf_of
 from tests.support.captcha import captcha_fields, record_captcha_answers
+from tests.support.forms import find_csrf
 from tests.support.mail import links_in, wait_for_mail
 
 EMAIL = "secret.keeper@example.org"
@@ -49,7 +49,7 @@ def _register_and_confirm(app, client, smtp_sink) -> str:
         "password": FIRST_PASSWORD,
         "password_confirm": FIRST_PASSWORD,
         "accept_terms": "y",
-        "csrf_token": csrf_of(page),
+        "csrf_token": find_csrf(page),
         **captcha_fields(answers, page),
     }
     assert client.post("/register", data=data).status_code == 302
@@ -60,13 +60,13 @@ def _register_and_confirm(app, client, smtp_sink) -> str:
 
 def _login(client, password: str) -> None:
     page = client.get("/login").get_data(as_text=True)
-    data = {"identifier": EMAIL, "password": password, "csrf_token": csrf_of(page)}
+    data = {"identifier": EMAIL, "password": password, "csrf_token": find_csrf(page)}
     assert client.post("/login", data=data).status_code == 302
 
 
 def _reset(client, smtp_sink) -> str:
     page = client.get("/password/forgot").get_data(as_text=True)
-    client.post("/password/forgot", data={"email": EMAIL, "csrf_token": csrf_of(page)})
+    client.post("/password/forgot", data={"email": EMAIL, "csrf_token": find_csrf(page)})
     mail = wait_for_mail(smtp_sink, EMAIL, count=2)
     link = next(u for u in links_in(mail) if "/password/reset/" in u)
     path = urlsplit(link).path
@@ -74,7 +74,7 @@ def _reset(client, smtp_sink) -> str:
     data = {
         "new_password": NEW_PASSWORD,
         "confirm": NEW_PASSWORD,
-        "csrf_token": csrf_of(page),
+        "csrf_token": find_csrf(page),
     }
     assert client.post(path, data=data).status_code == 302
     return _path_token(link)
@@ -113,7 +113,8 @@ def _token_flow(app, client) -> list[str]:
     if response.status_code == 200:  # a consent page after all: accept it
         html = response.get_data(as_text=True)
         action = re.search(r'<form method="post" action="(/oauth/authorize[^"]*)"', html).group(1)
-        response = client.post(unescape(action), data={"csrf_token": csrf_of(html), "accept": "y"})
+        data = {"csrf_token": find_csrf(html), "accept": "y"}
+        response = client.post(unescape(action), data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
@@ -158,7 +159,7 @@ def _run_flow(app, smtp_sink) -> tuple[dict[str, str], dict[str, str]]:
     page = wrong.get("/login").get_data(as_text=True)
     wrong.post(
         "/login",
-        data={"identifier": EMAIL, "password": "Typo#Secret2026", "csrf_token": csrf_of(page)},
+        data={"identifier": EMAIL, "password": "Typo#Secret2026", "csrf_token": find_csrf(page)},
     )
     account_secrets = {
         "first password": FIRST_PASSWORD,

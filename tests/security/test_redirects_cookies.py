@@ -10,8 +10,9 @@ import pytest
 from idp import create_app
 from idp.accounts.models import Account
 from idp.extensions import db
-from tests.security.helpers import PASSWORD, USER_EMAIL, csrf_of, make_account, signed_in
+from tests.security.helpers import PASSWORD, USER_EMAIL, make_account, signed_in
 from tests.support.captcha import captcha_fields, record_captcha_answers
+from tests.support.forms import find_csrf, person
 
 EVIL = [
     "https://evil.example",
@@ -82,7 +83,7 @@ def test_login_never_redirects_outside(app):
             data={
                 "identifier": USER_EMAIL,
                 "password": PASSWORD,
-                "csrf_token": csrf_of(page.get_data(as_text=True)),
+                "csrf_token": find_csrf(page.get_data(as_text=True)),
             },
         )
         assert response.status_code == 302, evil
@@ -103,17 +104,9 @@ def test_registration_and_check_email_never_redirect_outside(app):
         html = page.get_data(as_text=True)
         email = f"person{index}@example.org"
         data = {
-            "civility": "m",
-            "given_name": "Ivan",
-            "family_name": "Pierre",
-            "birthdate": "1985-05-01",
-            "email": email,
-            "email_confirm": email,
-            "password": "Formation#2026",
-            "password_confirm": "Formation#2026",
-            "accept_terms": "y",
+            **person(email),
             "next": evil,
-            "csrf_token": csrf_of(html),
+            "csrf_token": find_csrf(html),
             **captcha_fields(answers, html),
         }
         response = client.post("/register?" + f"next={evil}", data=data)
@@ -146,7 +139,7 @@ def test_terms_acceptance_never_redirects_outside(app):
         client = signed_in(app, account_id)
         page = client.get("/terms/accept", query_string={"next": evil})
         _check(page, issuer, f"GET /terms/accept next={evil!r}")
-        token = csrf_of(page.get_data(as_text=True))
+        token = find_csrf(page.get_data(as_text=True))
         response = client.post(
             "/terms/accept?" + f"next={evil}",
             data={"csrf_token": token, "accept": "y", "accept_terms": "y", "next": evil},
@@ -162,7 +155,7 @@ def test_logout_never_redirects_outside(app):
     account_id = make_account(app, USER_EMAIL)
     for evil in EVIL:
         client = signed_in(app, account_id)
-        token = csrf_of(client.get("/account").get_data(as_text=True))
+        token = find_csrf(client.get("/account").get_data(as_text=True))
         response = client.post(
             "/logout?" + f"next={evil}", data={"csrf_token": token, "next": evil}
         )
@@ -202,7 +195,7 @@ def _login_cookie(app, client) -> list[str]:
         data={
             "identifier": USER_EMAIL,
             "password": PASSWORD,
-            "csrf_token": csrf_of(page.get_data(as_text=True)),
+            "csrf_token": find_csrf(page.get_data(as_text=True)),
         },
         base_url=app.config["ISSUER"],
         headers={"Referer": app.config["ISSUER"] + "/login"},  # checked by CSRF on https

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.security.helpers import ADMIN_EMAIL, USER_EMAIL, csrf_of, make_account, signed_in
+from tests.security.helpers import ADMIN_EMAIL, USER_EMAIL, make_account, signed_in
+from tests.support.forms import find_csrf
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def test_login_works_and_still_asks_a_captcha_with_rate_limiting_off(app):
         page = client.get("/login").get_data(as_text=True)
         response = client.post(
             "/login",
-            data={"identifier": USER_EMAIL, "password": "Wrong-123", "csrf_token": csrf_of(page)},
+            data={"identifier": USER_EMAIL, "password": "Wrong-123", "csrf_token": find_csrf(page)},
         )
         assert response.status_code in (200, 429)
     assert 'name="captcha_answer"' in client.get("/login").get_data(as_text=True)
@@ -36,7 +37,7 @@ def test_admin_pages_answer_404_for_out_of_range_ids(app, number):
     """/admin/users/<id>, invitations and registration tokens answer 404 (not a database
     overflow error) for ids no row can have."""
     client = signed_in(app, make_account(app, ADMIN_EMAIL, admin=True))
-    token = csrf_of(client.get("/admin/users").get_data(as_text=True))
+    token = find_csrf(client.get("/admin/users").get_data(as_text=True))
     assert client.get(f"/admin/users/{number}").status_code == 404
     assert client.get(f"/admin/users/{number}/export").status_code == 404
     for path in (
@@ -51,7 +52,7 @@ def test_nul_characters_are_refused_with_400_everywhere(app):
     """A NUL character in the path, the query or a form is answered 400 (on PostgreSQL it
     used to reach a query and fail with a 500); a JSON API refuses it without a 500."""
     client = signed_in(app, make_account(app, ADMIN_EMAIL, admin=True))
-    token = csrf_of(client.get("/admin/users").get_data(as_text=True))
+    token = find_csrf(client.get("/admin/users").get_data(as_text=True))
     assert client.get("/captcha/a%00b.png").status_code == 400
     assert client.get("/admin/clients/a%00b").status_code == 400
     assert client.get("/admin/users", query_string={"q": "a\x00"}).status_code == 400
@@ -59,7 +60,7 @@ def test_nul_characters_are_refused_with_400_everywhere(app):
     page = anonymous.get("/login").get_data(as_text=True)
     response = anonymous.post(
         "/login",
-        data={"identifier": "x\x00@example.org", "password": "x", "csrf_token": csrf_of(page)},
+        data={"identifier": "x\x00@example.org", "password": "x", "csrf_token": find_csrf(page)},
     )
     assert response.status_code == 400
     assert (
@@ -74,7 +75,7 @@ def test_nul_characters_are_refused_with_400_everywhere(app):
 def test_nul_characters_in_a_json_form_post_are_refused(app):
     """Flask-WTF reads JSON bodies as forms: a NUL in one is answered 400, not a 500."""
     client = app.test_client()
-    token = csrf_of(client.get("/login").get_data(as_text=True))
+    token = find_csrf(client.get("/login").get_data(as_text=True))
     response = client.post(
         "/login",
         json={"identifier": "x\x00@example.org", "password": "x"},
@@ -90,7 +91,7 @@ def test_a_json_body_posted_to_a_form_is_an_empty_form(app, body):
     form empty: the login page answers with its errors and nobody is logged in."""
     make_account(app, USER_EMAIL)
     client = app.test_client()
-    token = csrf_of(client.get("/login").get_data(as_text=True))
+    token = find_csrf(client.get("/login").get_data(as_text=True))
     response = client.post(
         "/login",
         data=json.dumps(body),
@@ -105,7 +106,7 @@ def test_a_json_body_on_profile_forms_is_refused_without_a_server_error(app):
     """Found by the form fuzzer: the profile and e-mail forms of a signed-in person,
     posted as JSON with a number where a text is expected, answered 500."""
     client = signed_in(app, make_account(app, USER_EMAIL))
-    token = csrf_of(client.get("/account").get_data(as_text=True))
+    token = find_csrf(client.get("/account").get_data(as_text=True))
     for path in ("/account", "/account/emails", "/account/password"):
         response = client.post(
             path,
@@ -129,7 +130,7 @@ def test_new_captcha_characters_with_junk_json(app, body):
     """Found by the fuzzers: "Nouveaux caractères" with a JSON array, a string or a
     lone surrogate as the previous challenge id answered 500; it gives a new challenge."""
     client = app.test_client()
-    token = csrf_of(client.get("/login").get_data(as_text=True))
+    token = find_csrf(client.get("/login").get_data(as_text=True))
     response = client.post(
         "/captcha/new",
         data=json.dumps(body),
