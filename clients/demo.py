@@ -65,7 +65,7 @@ def register(
     {service: {client_id, client_secret, url}}. Idempotent: an existing client is reused
     (found by its stored client_id, else by its callback URL), its secret rotated only
     when the stored one no longer matches; a deleted client is created again."""
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.launcher.services import set_entry
     from idp.oidc.clients import (
         check_secret,
@@ -121,7 +121,7 @@ def register(
 def ensure_demo_account(app: Flask) -> bool:
     """Create the demo account once (confirmed); True when it was created now."""
     from idp.accounts.services import create_account, find_by_email
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with app.app_context():
         if find_by_email(DEMO_ACCOUNT["email"]) is not None:

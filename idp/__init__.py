@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import Flask
 
-from idp import extensions as ext
-from idp import sql_errors
-from idp.config import ROOT, finish_settings, load_settings
-from idp.i18n import select_locale
-from idp.request_log import RedactingFilter
+from idp.core import extensions as ext
+from idp.core import sql_errors
+from idp.core.config import ROOT, finish_settings, load_settings
+from idp.core.i18n import select_locale
+from idp.core.request_log import RedactingFilter
 
 BLUEPRINT_MODULES = (
     "idp.accounts.views",
@@ -34,7 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         static_folder=str(ROOT / "static"),
     )
     app.config.update(finish_settings(load_settings(overrides=overrides), Path(app.instance_path)))
-    # SQL errors never print their parameters (idp/config.py), nor the values PostgreSQL
+    # SQL errors never print their parameters (idp/core/config.py), nor the values PostgreSQL
     # quotes in its own messages (here); Flask's error lines name no link token.
     sql_errors.install()
     if not any(isinstance(f, RedactingFilter) for f in app.logger.filters):

@@ -59,7 +59,7 @@ def serve(ctx: AppContext, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from idp import maintenance
-    from idp.request_log import RedactingRequestHandler
+    from idp.core.request_log import RedactingRequestHandler
 
     ctx.serving = True
     app = ctx.app

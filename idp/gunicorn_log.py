@@ -1,5 +1,5 @@
 """The gunicorn logger of config/gunicorn.conf.py: its access log redacts exactly as
-`compte serve` does (idp/request_log.py), and its error log keeps link tokens and query
+`compte serve` does (idp/core/request_log.py), and its error log keeps link tokens and query
 strings out of "Error handling request <uri>", the other messages and tracebacks.
 
 Every atom an access-log format can use that may hold the path is redacted: the request
@@ -15,7 +15,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from idp.request_log import RedactingFilter, redact, redact_text, redact_url
+from idp.core.request_log import RedactingFilter, redact, redact_text, redact_url
 
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 SECRET_ENVIRON = frozenset(

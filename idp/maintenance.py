@@ -14,7 +14,7 @@ import random
 
 from flask import Flask
 
-from idp import background
+from idp.core import background
 from idp.mail import worker as mail_worker
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def run_periodic_tasks(app: Flask) -> None:
     with app.app_context():
         from idp.accounts import maintenance as accounts_maintenance
         from idp.audit import services as audit_services
-        from idp.extensions import db
+        from idp.core.extensions import db
         from idp.mail import outbox
         from idp.oidc import maintenance as oidc_maintenance
 

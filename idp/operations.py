@@ -23,8 +23,9 @@ from typing import Any
 
 from flask import Flask, request
 
-from idp import metrics, readiness
-from idp.config import ConfigError
+from idp import readiness
+from idp.core import metrics
+from idp.core.config import ConfigError
 from idp.oidc.prepared import DISCOVERY_PATH, JWKS_PATH
 from idp.proxies import PROXY_ADDR_KEY, in_networks, parse_address, parse_networks
 

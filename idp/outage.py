@@ -15,8 +15,8 @@ from flask import Flask, current_app, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from idp.extensions import db
-from idp.web import MACHINE_PATHS
+from idp.core.extensions import db
+from idp.core.urls import MACHINE_PATHS
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = "30"

@@ -19,7 +19,7 @@ import ipaddress
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from idp.config import ConfigError
+from idp.core.config import ConfigError
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

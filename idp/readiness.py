@@ -109,7 +109,7 @@ def limit_statement(connection: sa.Connection, seconds: float) -> None:
 
 def query(app: Flask, statement: sa.Executable) -> list[tuple]:
     """The rows of one statement on a connection of its own, bounded by the check timeout."""
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with db.engine.connect() as connection:
         limit_statement(connection, timeout(app))

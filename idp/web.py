@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-# Paths that answer programs (protocol endpoints, APIs), in JSON, rather than people.
-MACHINE_PATHS = ("/oauth/", "/.well-known/", "/api/", "/launcher/api")
+from idp.core.urls import MACHINE_PATHS
 
 
 def init_app(app: Flask) -> None:

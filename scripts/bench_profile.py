@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
 
 def run(args) -> int:
     from idp import create_app
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     if args.endpoint == "hello":
         from bench_hello import app

@@ -298,7 +298,7 @@ def main(argv: list[str]) -> int:
         compte.stop()
         if not args.keep_db:
             try:
-                from idp.extensions import db
+                from idp.core.extensions import db
 
                 with app.app_context():
                     db.engine.dispose()

@@ -53,7 +53,7 @@ def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> S
     refresh-token request bodies (one per name in `refresh_tokens`)."""
     from idp.accounts.models import Account
     from idp.accounts.passwords import hash_password
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.oidc.clients import DEFAULT_SCOPES, create_client
     from idp.oidc.keys import ensure_keys
     from idp.oidc.models import Token
@@ -110,20 +110,20 @@ def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> S
 
 
 def _now():
-    from idp.accounts.models import utcnow
+    from idp.core.clock import utcnow
 
     return utcnow()
 
 
 def _token_row(client_id, account_id, access: str, refresh: str | None, issued: int) -> dict:
-    from idp.oidc.clients import hash_secret
+    from idp.core.digest import secret_digest
 
     return {
         "client_id": client_id,
         "account_id": account_id,
         "token_type": "Bearer",
-        "access_token_hash": hash_secret(access),
-        "refresh_token_hash": hash_secret(refresh) if refresh else None,
+        "access_token_hash": secret_digest(access),
+        "refresh_token_hash": secret_digest(refresh) if refresh else None,
         "family_id": str(uuid.uuid4()),
         "scope": TOKEN_SCOPE,
         "issued_at": issued,
@@ -149,7 +149,7 @@ def login_form(base_url: str) -> tuple[str, str]:
 def count_events(app, *types: str) -> dict[str, int]:
     """How many audit events of each type exist (login successes and failures)."""
     from idp.audit.models import AuditEvent
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with app.app_context():
         rows = db.session.execute(

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from idp import create_app
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.mail.sink import MailSink
 from idp.maintenance import stop_all_background, stop_background
 from tests.support.servers import free_port

@@ -32,7 +32,7 @@ def add_user(
     """Create an account (the password policy is not applied: operators' choice)."""
     from idp.accounts.errors import AccountError
     from idp.accounts.services import create_account
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with ctx.app.app_context():
         try:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from idp import audit
 from idp.accounts.models import Account
-from idp.extensions import db
+from idp.core.extensions import db
 
 
 def _remove_rows(table: sa.Table, where: Any, seen: frozenset[str] = frozenset()) -> None:

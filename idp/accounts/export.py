@@ -15,8 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, current_app
 
-from idp.accounts.models import Account, PasswordHistory, TermsAcceptance, utcnow
-from idp.extensions import db
+from idp.accounts.models import Account, PasswordHistory, TermsAcceptance
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 FORMAT = "compte.personal-data/1"
 

@@ -5,7 +5,6 @@ by the token's SHA-256 (the token is a secret and is never stored)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -14,8 +13,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
-from idp.accounts.models import UsedLink, utcnow
-from idp.extensions import db
+from idp.accounts.models import UsedLink
+from idp.core.clock import utcnow
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -35,7 +36,7 @@ def read_token(purpose: str, token: str, max_age: int) -> dict[str, Any]:
         raise LinkExpired("Ce lien a expiré.") from error
     except BadSignature as error:
         raise LinkInvalid("Ce lien n'est pas valide.") from error
-    if db.session.get(UsedLink, _digest(token)) is not None:
+    if db.session.get(UsedLink, secret_digest(token)) is not None:
         raise LinkAlreadyUsed("Ce lien a déjà été utilisé.")
     return data
 
@@ -54,7 +55,7 @@ def consume_token(purpose: str, token: str, max_age: int) -> None:
     the primary key, so the link works exactly once."""
     db.session.add(
         UsedLink(
-            token_hash=_digest(token),
+            token_hash=secret_digest(token),
             purpose=purpose,
             expires_at=utcnow() + timedelta(seconds=max_age),
         )
@@ -70,7 +71,3 @@ def purge_used(now=None) -> int:
     """Forget markers of links that have expired anyway."""
     result = db.session.execute(db.delete(UsedLink).where(UsedLink.expires_at < (now or utcnow())))
     return result.rowcount or 0
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()

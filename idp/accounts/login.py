@@ -12,11 +12,12 @@ from flask_login import login_user
 
 from idp import audit
 from idp.accounts import nir
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.accounts.passwords import dummy_hash, hash_password, needs_rehash, verify_password
 from idp.accounts.services import find_by_email
 from idp.accounts.throttle import LoginThrottle, allowed_without_captcha
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 
 class Outcome(enum.Enum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from idp.extensions import db
+from idp.core.extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 __all__ = [
     "Account",
@@ -17,13 +18,7 @@ __all__ = [
     "RegistrationDraft",
     "TermsAcceptance",
     "UsedLink",
-    "utcnow",
 ]
-
-
-def utcnow() -> datetime:
-    """Naive UTC timestamp (what both SQLite and PostgreSQL columns store here)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Account(UserMixin, db.Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from idp import audit
@@ -20,12 +20,14 @@ from idp.accounts.errors import (
     LinkInvalid,
     PasswordRejected,
 )
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.accounts.passwords import verify_password
 from idp.accounts.recipients import recipients_for
 from idp.accounts.services import find_by_email, normalise_email, set_password, stand_in
 from idp.accounts.throttle import LoginThrottle
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
+from idp.core.urls import external_url
 from idp.mail.models import OutboxMessage
 from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
 from idp.oidc.sessions import end_sessions
@@ -42,11 +44,6 @@ IDENTITY_FIELDS = (
     "mobile",
     "address",
 )
-
-
-def _external(endpoint: str, **values: Any) -> str:
-    # Links in mails use the public issuer, whatever host the request came through.
-    return current_app.config["ISSUER"] + url_for(endpoint, **values)
 
 
 def _send(kind: str, account: Account, subject: str, **context: Any) -> OutboxMessage:
@@ -128,9 +125,9 @@ def request_reset(email: str) -> OutboxMessage | None:
         _("Réinitialisation de votre mot de passe"),
         "password_reset",
         account=target,
-        reset_url=_external("accounts.password_reset", token=token),
+        reset_url=external_url("accounts.password_reset", token=token),
         validity_minutes=max_age // 60,
-        login_url=_external("accounts.login", identifier=target.email),
+        login_url=external_url("accounts.login", identifier=target.email),
     )
     if account is None:
         audit.record("password.reset_requested", account=None, known=False)
@@ -200,7 +197,7 @@ def set_secondary(account: Account, email: str, password: str) -> SecondaryResul
         "secondary_confirm",
         account=account,
         secondary_email=email,
-        confirm_url=_external("accounts.secondary_confirm", token=token),
+        confirm_url=external_url("accounts.secondary_confirm", token=token),
         validity_hours=_secondary_max_age() // 3600,
     )
     return SecondaryResult(email)

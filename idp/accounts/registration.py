@@ -7,7 +7,6 @@ sent) but the mail goes to the owner of the existing account instead.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
@@ -23,12 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from idp import audit
 from idp.accounts import links
 from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
-from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance, utcnow
+from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance
 from idp.accounts.passwords import hash_password
 from idp.accounts.recipients import recipients_for
 from idp.accounts.redirects import safe_next
 from idp.accounts.services import create_account, find_by_email, normalise_email, stand_in
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
+from idp.core.urls import external_url
 from idp.mail.models import OutboxMessage
 from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
 
@@ -101,11 +103,6 @@ def services_opened(account: Account | None = None) -> list[Any]:
     return entries_for(account)
 
 
-def _external(endpoint: str, **values: Any) -> str:
-    # Links in mails use the public issuer, whatever host the request came through.
-    return current_app.config["ISSUER"] + url_for(endpoint, **values)
-
-
 def _mail_context(account: Account) -> dict[str, Any]:
     cfg = current_app.config
     return {
@@ -119,8 +116,8 @@ def _mail_context(account: Account) -> dict[str, Any]:
         "support_phone": cfg.get("SUPPORT_PHONE", ""),
         "support_hours": cfg.get("SUPPORT_HOURS", ""),
         "support_email": cfg.get("SUPPORT_EMAIL", ""),
-        "login_url": _external("accounts.login", identifier=account.email),
-        "register_url": _external("accounts.register"),
+        "login_url": external_url("accounts.login", identifier=account.email),
+        "register_url": external_url("accounts.register"),
     }
 
 
@@ -153,7 +150,7 @@ def confirmation_token(
     for candidate in (next_url, next_url and _service_home(next_url)):
         if candidate:
             token = links.make_token(PURPOSE, {**data, "n": candidate})
-            if len(_external("accounts.register_confirm", token=token)) <= _link_max():
+            if len(external_url("accounts.register_confirm", token=token)) <= _link_max():
                 return token
     return links.make_token(PURPOSE, data)
 
@@ -164,7 +161,7 @@ def prepare_confirmation(
     """The confirmation mail, rendered and sealed, not stored yet."""
     token = confirmation_token(account, invitation_token, next_url)
     context = _mail_context(account)
-    context["confirm_url"] = _external("accounts.register_confirm", token=token)
+    context["confirm_url"] = external_url("accounts.register_confirm", token=token)
     return prepare_mail(
         recipients_for("registration_confirm", account.email, None),
         _("Confirmez la création de votre compte %(service)s", service=context["service_name"]),
@@ -187,7 +184,7 @@ def _send_account_exists(
     context["reason"] = reason
     if not account.is_confirmed:
         # Still pending: the owner most likely lost the first mail; give a fresh link.
-        context["confirm_url"] = _external(
+        context["confirm_url"] = external_url(
             "accounts.register_confirm", token=confirmation_token(account, next_url=next_url)
         )
     return queue_mail(
@@ -377,14 +374,10 @@ def draft_max_age() -> int:
     return int(current_app.config.get("REGISTRATION_DRAFT_MAX_AGE", 3600))
 
 
-def _draft_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def _live_draft(key: str | None, now) -> RegistrationDraft | None:
     if not isinstance(key, str) or not key or len(key) > 100:
         return None
-    draft = db.session.get(RegistrationDraft, _draft_hash(key))
+    draft = db.session.get(RegistrationDraft, secret_digest(key))
     if draft is None or draft.expires_at <= now:
         return None
     return draft
@@ -405,7 +398,7 @@ def save_draft(key: str | None, data: dict[str, Any]) -> str:
     draft = _live_draft(key, now)
     if draft is None:
         key = secrets.token_urlsafe(32)
-        draft = RegistrationDraft(key_hash=_draft_hash(key), created_at=now)
+        draft = RegistrationDraft(key_hash=secret_digest(key), created_at=now)
         db.session.add(draft)
     draft.data = dict(data)  # a new object, so that SQLAlchemy sees the change
     draft.expires_at = now + timedelta(seconds=draft_max_age())
@@ -417,7 +410,7 @@ def delete_draft(key: str | None) -> None:
     """Forget the draft (wizard completed or cancelled). Commits."""
     if isinstance(key, str) and key:
         db.session.execute(
-            db.delete(RegistrationDraft).where(RegistrationDraft.key_hash == _draft_hash(key))
+            db.delete(RegistrationDraft).where(RegistrationDraft.key_hash == secret_digest(key))
         )
         db.session.commit()
 

@@ -7,9 +7,10 @@ from datetime import date
 from flask import current_app
 
 from idp.accounts.errors import EmailTaken, NirTaken, PasswordReused
-from idp.accounts.models import Account, PasswordHistory, utcnow
+from idp.accounts.models import Account, PasswordHistory
 from idp.accounts.passwords import hash_password, verify_password
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 
 def normalise_email(value: str) -> str:

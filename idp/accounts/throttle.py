@@ -22,7 +22,7 @@ from flask import current_app
 from limits.storage import storage_from_string
 
 from idp.accounts.models import Account
-from idp.extensions import limiter
+from idp.core.extensions import limiter
 
 _FALLBACK_STORAGE = "compte.login_throttle_storage"
 

@@ -29,7 +29,7 @@ MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys (PostgreSQL int4; SQLite refuses 
 def get_row(model: Any, row_id: int) -> Any | None:
     """`db.session.get` for an id taken from the URL: None (→ 404) when it cannot be a row
     id, instead of a database error on an out-of-range integer."""
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     if not 0 < row_id <= MAX_ROW_ID:
         return None

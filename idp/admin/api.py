@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from idp.admin import invitations as service
 from idp.admin.access import get_row
 from idp.admin.invitations_models import Invitation
-from idp.extensions import csrf, db
+from idp.core.extensions import csrf, db
 
 api_bp = Blueprint("invitations_api", __name__, url_prefix="/api/invitations")
 

@@ -10,7 +10,7 @@ from idp.admin.forms_people import AuditFilterForm
 from idp.admin.views import bp
 from idp.audit import services
 from idp.audit.labels import label
-from idp.extensions import db
+from idp.core.extensions import db
 
 PER_PAGE = 50
 

@@ -41,7 +41,7 @@ def admins() -> None:
 def _set_admin(ctx: AppContext, email: str, value: bool, as_json: bool) -> None:
     from idp import audit
     from idp.accounts.services import find_by_email
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with _context(ctx.app):
         account = find_by_email(email)
@@ -84,7 +84,7 @@ def admins_remove(ctx: AppContext, email: str, as_json: bool) -> None:
 def admins_list(ctx: AppContext, as_json: bool) -> None:
     """List administrators."""
     from idp.accounts.models import Account
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with _context(ctx.app):
         emails = list(
@@ -149,7 +149,7 @@ def _get(client_id: str) -> Any:
 
 
 def _fail(error: Exception) -> click.ClickException:
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     db.session.rollback()
     field = getattr(error, "field", None)
@@ -229,7 +229,7 @@ def clients_update(ctx: AppContext, client_id: str, as_json: bool, **options: An
     """Change the settings of a client (only the options given). Prints a new secret when
     the client moves to a secret-based method without one."""
     from idp import audit
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.launcher import services as launcher
     from idp.oidc import clients as rules
 
@@ -324,7 +324,7 @@ def _update_entry(launcher: Any, client: Any, options: dict) -> None:
 
 def _simple_action(ctx: AppContext, client_id: str, action: str, as_json: bool) -> None:
     from idp import audit
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.oidc import clients as rules
 
     with _context(ctx.app):
@@ -422,7 +422,7 @@ def clients_token(
     from flask import url_for
 
     from idp.admin.registration import issue_initial_access_token
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     app = ctx.app
     with _context(app):

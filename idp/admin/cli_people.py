@@ -14,7 +14,7 @@ def invitations() -> None:
 
 def _get(invitation_id: int):
     from idp.admin.invitations_models import Invitation
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
@@ -123,7 +123,7 @@ def resend(ctx: AppContext, invitation_id: int, as_json: bool) -> None:
 def revoke(ctx: AppContext, invitation_id: int, as_json: bool) -> None:
     """Cancel a pending invitation: its link stops working."""
     from idp.admin import invitations as service
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with ctx.app.app_context():
         invitation = _get(invitation_id)

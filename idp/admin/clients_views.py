@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from idp import audit
-from idp.accounts.models import utcnow
 from idp.admin.access import admin_required, get_row
 from idp.admin.forms_clients import ClientForm, ConfirmForm, InitialAccessTokenForm
 from idp.admin.models import InitialAccessToken
 from idp.admin.registration import issue_initial_access_token
 from idp.admin.views import bp
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from idp.launcher import services as launcher
 from idp.launcher.models import LauncherEntry
 from idp.oidc import clients

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from idp.forms import FlaskForm
+from idp.core.forms import FlaskForm
 
 SCOPES = (
     ("openid", _l("openid — connexion OpenID Connect")),
@@ -52,7 +52,7 @@ def client_name_taken(name: str, exclude_id: int | None = None) -> bool:
     # Not (yet) a rule of idp.oidc.clients: asked of its owner; checked here meanwhile.
     from sqlalchemy import func
 
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.oidc.models import Client
 
     query = db.select(Client.id).where(func.lower(Client.name) == name.strip().lower())

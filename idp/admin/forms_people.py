@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from idp.forms import FlaskForm
+from idp.core.forms import FlaskForm
 
 
 class ActionForm(FlaskForm):

@@ -15,7 +15,6 @@ outbox commits anyway).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,10 +26,12 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from idp import audit
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.accounts.services import find_by_email, normalise_email
 from idp.admin.invitations_models import Invitation
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
 from idp.launcher.services import entry_for_client
 
 CIVILITIES = ("mme", "m")
@@ -51,10 +52,6 @@ class Service:
     name: str
     url: str | None
     description: str = ""
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _client(client_id: str) -> Any | None:
@@ -118,7 +115,7 @@ def create_invitation(
         civility=civility,
         given_name=(given_name or "").strip()[:100] or None,
         family_name=(family_name or "").strip()[:100] or None,
-        token_hash=_digest(token),
+        token_hash=secret_digest(token),
         created_by=getattr(created_by, "id", None),
         origin=origin,
         expires_at=utcnow() + timedelta(days=days),
@@ -170,7 +167,7 @@ def resend(invitation: Invitation, actor: Account | None = None) -> Any:
     if status == "accepted":
         raise InvitationError(_("Cette invitation a déjà été acceptée."))
     token = secrets.token_urlsafe(32)
-    invitation.token_hash = _digest(token)
+    invitation.token_hash = secret_digest(token)
     if status == "expired":
         invitation.expires_at = utcnow() + timedelta(days=max_age_days())
     audit.record(
@@ -201,7 +198,9 @@ def find_by_token(token: str | None) -> Invitation | None:
     """The invitation of a link token (any state), or None."""
     if not token or len(token) > 200:
         return None
-    return db.session.scalar(db.select(Invitation).where(Invitation.token_hash == _digest(token)))
+    return db.session.scalar(
+        db.select(Invitation).where(Invitation.token_hash == secret_digest(token))
+    )
 
 
 def listing(*, status: str | None = None, client_id: str | None = None, limit: int = 200):

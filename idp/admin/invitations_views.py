@@ -13,7 +13,7 @@ from idp.admin.access import admin_required, get_row
 from idp.admin.forms_people import ActionForm, InvitationForm
 from idp.admin.invitations_models import Invitation
 from idp.admin.views import bp
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
 
 # The link in the mail is public (the token is the credential), hence its own blueprint.

@@ -11,11 +11,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from idp import audit
-from idp.accounts.models import utcnow
 from idp.admin.access import MAX_ROW_ID, admin_required
 from idp.admin.forms_people import ActionForm
 from idp.admin.views import bp
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from idp.mail import outbox
 from idp.mail.models import DEAD, PENDING, SENT, OutboxMessage
 

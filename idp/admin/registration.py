@@ -10,8 +10,6 @@ self-registered clients (never first-party, never the `nir` or `invitations` sco
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -38,10 +36,11 @@ from flask import Blueprint, Flask, current_app, url_for
 from flask import request as flask_request
 
 from idp import audit
-from idp.accounts.models import utcnow
 from idp.admin.forms_clients import client_name_taken
 from idp.admin.models import InitialAccessToken
-from idp.extensions import csrf, db
+from idp.core.clock import utcnow
+from idp.core.digest import matches_digest, secret_digest
+from idp.core.extensions import csrf, db
 from idp.oidc import guard
 from idp.oidc.clients import (
     SECRET_METHODS,
@@ -61,17 +60,13 @@ DCR_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jw
 bp = Blueprint("registration", __name__)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_initial_access_token(
     created_by: Any = None, *, expires_in_days: int = 7, max_uses: int | None = 1
 ) -> tuple[InitialAccessToken, str]:
     """Create an initial access token (not committed); returns the row and the plain token."""
     plain = secrets.token_urlsafe(32)
     row = InitialAccessToken(
-        token_hash=token_hash(plain),
+        token_hash=secret_digest(plain),
         created_by=getattr(created_by, "id", created_by),
         expires_at=utcnow() + timedelta(days=expires_in_days),
         max_uses=max_uses,
@@ -290,10 +285,12 @@ class RegistrationEndpoint(_RuleFirst, ClientRegistrationEndpoint):
         if not plain:
             raise InvalidTokenError("Registration needs an initial access token.")
         row = db.session.scalar(
-            db.select(InitialAccessToken).where(InitialAccessToken.token_hash == token_hash(plain))
+            db.select(InitialAccessToken).where(
+                InitialAccessToken.token_hash == secret_digest(plain)
+            )
         )
         # The lookup is by hash (an index); compare again in constant time for form.
-        if row is None or not hmac.compare_digest(row.token_hash, token_hash(plain)):
+        if row is None or not matches_digest(row.token_hash, plain):
             raise InvalidTokenError("Unknown initial access token.")
         if not row.usable():
             raise InvalidTokenError("Initial access token expired, revoked or used up.")
@@ -316,7 +313,7 @@ class RegistrationEndpoint(_RuleFirst, ClientRegistrationEndpoint):
             db.session.rollback()
             raise _rule_error(error) from error
         registration_token = secrets.token_urlsafe(32)
-        client.registration_access_token_hash = token_hash(registration_token)
+        client.registration_access_token_hash = secret_digest(registration_token)
         audit.record(
             "client.registered",
             client_id=client.client_id,
@@ -355,7 +352,7 @@ class ConfigurationEndpoint(_RuleFirst, ClientConfigurationEndpoint):
         if not plain:
             raise InvalidTokenError("The registration access token is required.")
         client = db.session.scalar(
-            db.select(Client).where(Client.registration_access_token_hash == token_hash(plain))
+            db.select(Client).where(Client.registration_access_token_hash == secret_digest(plain))
         )
         # A token is valid for its own client only (RFC 7592 §3: otherwise 401).
         if client is None or client.client_id != flask_request.view_args.get("client_id"):

@@ -12,7 +12,7 @@ from flask_login import current_user
 from idp import audit
 from idp.accounts import deletion
 from idp.accounts import export as account_export
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.accounts.throttle import LoginThrottle
 from idp.admin.access import admin_required, get_row
 from idp.admin.forms_people import ActionForm, AdminDeleteForm, SearchForm
@@ -20,7 +20,8 @@ from idp.admin.invitations_models import Invitation
 from idp.admin.views import bp
 from idp.audit import services as audit_services
 from idp.audit.labels import label
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from idp.oidc.sessions import end_sessions
 
 # How long after downloading the export the removal may be confirmed, in seconds.

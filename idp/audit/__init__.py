@@ -8,11 +8,11 @@ from typing import Any
 from flask import has_app_context, has_request_context, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from idp import metrics
-from idp.accounts.models import utcnow
 from idp.audit.models import AuditEvent
-from idp.extensions import db
-from idp.ratelimit import storage_changed
+from idp.core import metrics
+from idp.core.clock import utcnow
+from idp.core.extensions import db
+from idp.core.ratelimit import storage_changed
 
 
 def _where_from() -> dict[str, str | None]:

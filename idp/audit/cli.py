@@ -19,7 +19,7 @@ def audit() -> None:
 def prune(ctx: AppContext, days: int | None, as_json: bool) -> None:
     """Delete audit events older than the retention (AUDIT_RETENTION_DAYS)."""
     from idp.audit import services
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with ctx.app.app_context():
         days = days or services.retention_days()

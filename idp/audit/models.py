@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from idp.accounts.models import utcnow
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 __all__ = ["AuditEvent"]
 

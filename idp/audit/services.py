@@ -9,9 +9,10 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_
 
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 DEFAULT_RETENTION_DAYS = 365
 

@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from idp import metrics
-from idp.accounts.models import utcnow
 from idp.captcha.models import CaptchaChallenge
-from idp.extensions import db
+from idp.core import metrics
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 # Key of `app.extensions` where TEST code (never production code) may put a callable
 # `observer(challenge_id, text)` told the characters of every new challenge.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
 
 from idp.captcha import services
-from idp.extensions import limiter
+from idp.core.extensions import limiter
 
 bp = Blueprint("captcha", __name__, url_prefix="/captcha")
 

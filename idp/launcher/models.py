@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from idp.extensions import db
+from idp.core.extensions import db
 
 __all__ = ["LauncherEntry"]
 

@@ -12,7 +12,7 @@ from flask import has_request_context
 from flask_babel import gettext
 from sqlalchemy import Select
 
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
 from idp.oidc.models import Client
 

@@ -46,7 +46,7 @@ def _row(message) -> dict:
 @pass_app
 def list_command(ctx: AppContext, status: str | None, limit: int, as_json: bool) -> None:
     """Messages of the outbox, newest first (envelope only)."""
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.mail.models import OutboxMessage
 
     with ctx.app.app_context():
@@ -88,7 +88,7 @@ def send_again_command(ctx: AppContext, message_id: int) -> None:
 @pass_app
 def purge_command(ctx: AppContext) -> None:
     """Forget delivered messages and dead ones past their retention."""
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.mail import outbox
 
     with ctx.app.app_context():

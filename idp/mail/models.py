@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from idp.accounts.models import utcnow
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 __all__ = ["OutboxMessage"]
 
@@ -25,7 +25,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     # Which mail it is (the template name), shown to administrators instead of the body.
     template: Mapped[str] = mapped_column(String(64), default="", nullable=False)
-    # The text and HTML bodies, sealed (idp/sealing.py): they hold live links. Removed as
+    # The text and HTML bodies, sealed (idp/core/sealing.py): they hold live links. Removed as
     # soon as the SMTP server has accepted the message.
     sealed_body: Mapped[str | None] = mapped_column(Text)
     # "pending" (to send or retry), "sent", or "dead" (gave up: shown to administrators).

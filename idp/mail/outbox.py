@@ -27,12 +27,12 @@ from flask import (
 )
 from jinja2 import TemplateNotFound
 
-from idp import metrics
-from idp.accounts.models import utcnow
-from idp.extensions import db
+from idp.core import metrics
+from idp.core.clock import utcnow
+from idp.core.extensions import db
+from idp.core.sealing import SealError, seal, unseal
 from idp.mail import smtp
 from idp.mail.models import DEAD, PENDING, SENT, OutboxMessage
-from idp.sealing import SealError, seal, unseal
 
 log = logging.getLogger(__name__)
 # Sent (with the app) once a message is committed to the outbox: this process's delivery

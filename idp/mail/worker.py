@@ -18,8 +18,8 @@ import signal
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from idp import background
-from idp.extensions import db
+from idp.core import background
+from idp.core.extensions import db
 from idp.mail.outbox import deliver_due, mail_queued
 from idp.outage import is_outage
 

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from idp.extensions import db
+from idp.core.extensions import db
 
 config = context.config
 app = config.attributes["app"]

@@ -55,7 +55,7 @@ def clients() -> None:
 def add_client(ctx: AppContext, **options) -> None:
     """Register a client application; prints its client_id and (once) its secret."""
     from idp.audit import record
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.oidc.clients import DEFAULT_SCOPES, ClientError, create_client
 
     as_json = options.pop("as_json")
@@ -133,7 +133,7 @@ def rotate(ctx: AppContext, immediately: bool) -> None:
     """Publish new keys; they sign after OIDC_KEY_ACTIVATION_DELAY (every instance and
     relying party has seen them by then). Old keys stay in JWKS until their tokens expire."""
     from idp.audit import record
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.oidc.keys import rotate_keys
 
     with ctx.app.app_context():
@@ -162,11 +162,11 @@ def _key_state(key, now) -> str:
 def list_keys(ctx: AppContext, as_json: bool) -> None:
     """Show the signing keys (never the private parts), when each signs, and the
     activation delay of the next rotation."""
-    from idp.accounts.models import utcnow
-    from idp.extensions import db
+    from idp.core.clock import utcnow
+    from idp.core.extensions import db
+    from idp.core.sealing import sealer
     from idp.oidc.keys import activation_delay
     from idp.oidc.models import SigningKey
-    from idp.sealing import sealer
 
     with ctx.app.app_context():
         now = utcnow()
@@ -206,10 +206,10 @@ def rewrap(ctx: AppContext) -> None:
     """Seal every stored secret again under the first key-encryption key (after putting a
     new one first in KEY_ENCRYPTION_KEY); then the old one can be dropped."""
     from idp.audit import record
-    from idp.extensions import db
+    from idp.core.extensions import db
+    from idp.core.sealing import reseal_column, sealer
     from idp.mail.models import OutboxMessage
     from idp.oidc.models import SigningKey, Token
-    from idp.sealing import reseal_column, sealer
 
     with ctx.app.app_context():
         counts = {

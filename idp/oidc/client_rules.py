@@ -5,8 +5,6 @@ Messages are in French for people, translated when a request asks for English.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import has_request_context
 from flask_babel import gettext
 
+from idp.core.digest import matches_digest
 from idp.oidc.bounds import MAX_LENGTH
 from idp.oidc.models import Client
 
@@ -59,16 +58,11 @@ class ClientError(ValueError):
         self.field = field
 
 
-def hash_secret(value: str) -> str:
-    """SHA-256 hex of a high-entropy secret (client secret, token, code)."""
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def check_secret(client: Client, plain: str | None) -> bool:
     """Constant-time check of a client secret against its stored hash."""
     if not client.client_secret_hash or not plain:
         return False
-    return hmac.compare_digest(client.client_secret_hash, hash_secret(plain))
+    return matches_digest(client.client_secret_hash, plain)
 
 
 def validate_redirect_uri(uri: str) -> str | None:

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import func
 
-from idp.accounts.models import utcnow
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
 from idp.oidc.client_rules import (  # noqa: F401  (re-exported: the contract of this module)
     ACCESS_TOKEN_FORMATS,
     AUTH_METHODS,
@@ -36,7 +37,6 @@ from idp.oidc.client_rules import (  # noqa: F401  (re-exported: the contract of
     check_optional_uri,
     check_secret,
     check_uris,
-    hash_secret,
     normalise_scopes,
     validate_redirect_uri,
 )
@@ -146,7 +146,7 @@ def create_client(
     secret = None
     if client.token_endpoint_auth_method in SECRET_METHODS:
         secret = _new_secret()
-        client.client_secret_hash = hash_secret(secret)
+        client.client_secret_hash = secret_digest(secret)
     db.session.add(client)
     db.session.flush()
     return client, secret
@@ -212,7 +212,7 @@ def rotate_secret(client: Client) -> str:
             "auth_method",
         )
     secret = _new_secret()
-    client.client_secret_hash = hash_secret(secret)
+    client.client_secret_hash = secret_digest(secret)
     client.updated_at = utcnow()
     db.session.flush()
     return secret

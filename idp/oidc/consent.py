@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import scope_to_list
 
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.audit import record
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from idp.oidc.clients import revoke_client_tokens
 from idp.oidc.models import Client, Consent
 

@@ -11,9 +11,10 @@ from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
 from flask import current_app, g
 
-from idp.accounts.models import utcnow
 from idp.audit import record
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
 from idp.oidc import tokens
 from idp.oidc.claims import subject_for, user_info
 from idp.oidc.grants import ALL_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
@@ -42,7 +43,7 @@ def _find_token(token_string: str, token_type_hint: str | None) -> Token | None:
     if token is not None:
         g.oidc_token_kind = (
             "refresh_token"
-            if token.refresh_token_hash == tokens.hash_secret(token_string)
+            if token.refresh_token_hash == secret_digest(token_string)
             else "access_token"
         )
     return token

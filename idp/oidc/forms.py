@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SubmitField
 
-from idp.forms import FlaskForm
+from idp.core.forms import FlaskForm
 
 
 class ConsentForm(FlaskForm):

@@ -22,13 +22,14 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
 
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.audit import record
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
 from idp.oidc import tokens
 from idp.oidc.bounds import PKCE_VALUE, assertion_claim_problem
 from idp.oidc.claims import user_info
-from idp.oidc.clients import hash_secret
 from idp.oidc.keys import signing_key
 from idp.oidc.models import AuthorizationCode, Client, SessionClient, UsedJti
 
@@ -75,7 +76,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 claims = None
         sid = session.get("sid")
         row = AuthorizationCode(
-            code_hash=hash_secret(code),
+            code_hash=secret_digest(code),
             client_id=request.client.client_id,
             account_id=request.user.id,
             redirect_uri=request.payload.redirect_uri or "",
@@ -106,7 +107,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
         row = db.session.scalar(
-            db.select(AuthorizationCode).where(AuthorizationCode.code_hash == hash_secret(code))
+            db.select(AuthorizationCode).where(AuthorizationCode.code_hash == secret_digest(code))
         )
         if row is None or row.client_id != client.client_id:
             return None

@@ -23,10 +23,10 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 
-from idp.accounts.models import utcnow
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
+from idp.core.sealing import seal, unseal
 from idp.oidc.models import SigningKey
-from idp.sealing import seal, unseal
 
 ALGS = ("RS256", "ES256")
 CACHE_KEY = "compte.keys"

@@ -15,7 +15,7 @@ from joserfc import jwt
 
 from idp.accounts.models import Account
 from idp.audit import record
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.oidc.claims import subject_for
 from idp.oidc.keys import signing_key
 from idp.oidc.models import Client

@@ -6,8 +6,8 @@ import logging
 import time
 from datetime import timedelta
 
-from idp.accounts.models import utcnow
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from idp.oidc.keys import prune_keys
 from idp.oidc.models import AuthorizationCode, BrowserSession, SessionClient, Token, UsedJti
 from idp.oidc.sessions import lifetimes

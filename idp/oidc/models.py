@@ -23,8 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from idp.accounts.models import Account, utcnow
-from idp.extensions import db
+from idp.accounts.models import Account
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 __all__ = [
     "BrowserSession",
@@ -295,7 +296,7 @@ class Consent(db.Model):
 
 
 class SigningKey(db.Model):
-    """A private signing key, sealed (idp/sealing.py: a database dump does not give it).
+    """A private signing key, sealed (idp/core/sealing.py: a database dump does not give it).
 
     Its life: published in JWKS from creation; signs from `activates_at` (after every
     instance and relying party has had time to see it) until `retired_at` (when its

@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from idp.extensions import csrf, db
+from idp.core.extensions import csrf, db
 from idp.oidc import consent as consents
 from idp.oidc import sessions
 from idp.oidc.bounds import Violation

@@ -37,9 +37,10 @@ from flask import (
 )
 from flask_login import current_user, logout_user, user_logged_in
 
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.audit import record
-from idp.extensions import db, login_manager
+from idp.core.clock import utcnow
+from idp.core.extensions import db, login_manager
 from idp.oidc.models import BrowserSession, Client, SessionClient, Token
 
 log = logging.getLogger(__name__)

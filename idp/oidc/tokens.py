@@ -12,14 +12,15 @@ from typing import Any
 from flask import current_app
 from joserfc import jwt
 
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.audit import record
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
+from idp.core.sealing import SealError, seal, unseal
 from idp.oidc.claims import subject_for
-from idp.oidc.clients import hash_secret
 from idp.oidc.keys import signing_key
 from idp.oidc.models import Client, Token
-from idp.sealing import SealError, seal, unseal
 
 
 def _lifetime(name: str, default: int) -> int:
@@ -89,8 +90,8 @@ def save_token(token: dict, request: Any) -> Token:
         client_id=client.client_id,
         account_id=user.id if user is not None else None,
         token_type=token.get("token_type", "Bearer"),
-        access_token_hash=hash_secret(token["access_token"]),
-        refresh_token_hash=hash_secret(token["refresh_token"])
+        access_token_hash=secret_digest(token["access_token"]),
+        refresh_token_hash=secret_digest(token["refresh_token"])
         if token.get("refresh_token")
         else None,
         family_id=parent.family_id if parent is not None else str(uuid.uuid4()),
@@ -123,13 +124,17 @@ def find_by_access_token(value: str) -> Token | None:
     """The token row for an access token: one indexed query (client and account joined)."""
     if not value:
         return None
-    return db.session.scalar(db.select(Token).where(Token.access_token_hash == hash_secret(value)))
+    return db.session.scalar(
+        db.select(Token).where(Token.access_token_hash == secret_digest(value))
+    )
 
 
 def find_by_refresh_token(value: str) -> Token | None:
     if not value:
         return None
-    return db.session.scalar(db.select(Token).where(Token.refresh_token_hash == hash_secret(value)))
+    return db.session.scalar(
+        db.select(Token).where(Token.refresh_token_hash == secret_digest(value))
+    )
 
 
 def find_token(value: str, hint: str | None = None) -> Token | None:

@@ -26,7 +26,7 @@ from flask_login import current_user
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from idp.extensions import csrf, db
+from idp.core.extensions import csrf, db
 from idp.oidc import consent as consents
 from idp.oidc import discovery, guard, sessions, tokens
 from idp.oidc.bounds import Violation, first_violation

@@ -18,7 +18,7 @@ from idp.accounts.services import create_account
 from idp.admin import invitations
 from idp.admin.invitations_models import Invitation
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.launcher.services import set_entry
 from idp.oidc.clients import create_client
 from idp.oidc.models import BrowserSession, Consent, SessionClient, Token

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.accounts.passwords import hash_rounds
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from tests.accounts.test_login_helpers import (
     PASSWORD,
     account,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from idp.accounts.models import Account
 from idp.accounts.services import create_account
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.support.forms import csrf_of
 
 PASSWORD = "Tournesol-2026"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from urllib.parse import unquote
 
-from idp.accounts.models import Account, utcnow
-from idp.extensions import db
+from idp.accounts.models import Account
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from tests.accounts.test_login_helpers import (
     NEW_PASSWORD,
     PASSWORD,

@@ -11,10 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.accounts.services import create_account
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from idp.mail.models import OutboxMessage
 from tests.support.captcha import captcha_fields, record_captcha_answers
 from tests.support.forms import EMAIL, PASSWORD, csrf_of, person

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from idp.accounts.models import Account
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.accounts.test_registration import add_service, confirm_link, path_of
 from tests.support.captcha import captcha_fields, record_captcha_answers
 from tests.support.forms import csrf_of, person

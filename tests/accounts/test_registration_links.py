@@ -7,7 +7,7 @@ import pytest
 
 from idp.accounts import links
 from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
-from idp.extensions import db
+from idp.core.extensions import db
 
 
 def test_link_works_once(app):

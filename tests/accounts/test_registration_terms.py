@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from idp.accounts.models import Account, TermsAcceptance
 from idp.accounts.services import create_account
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.accounts.test_registration import login, register
 from tests.support.captcha import record_captcha_answers
 from tests.support.forms import EMAIL, csrf_of

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from idp.accounts.models import Account
-from idp.extensions import db
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
 from tests.accounts.test_registration import confirm_link, login, path_of
 from tests.support.captcha import captcha_fields, record_captcha_answers
 from tests.support.forms import csrf_of
@@ -211,14 +212,15 @@ def test_expired_draft_is_refused_then_purged(app, client):
     from datetime import timedelta
 
     from idp.accounts import maintenance, registration
-    from idp.accounts.models import RegistrationDraft, utcnow
+    from idp.accounts.models import RegistrationDraft
+    from idp.core.clock import utcnow
 
     step(client, 1, {"accept_terms": "y"})
     with app.app_context():
         live_key = registration.save_draft(None, {"terms": "x"})
         db.session.execute(
             db.update(RegistrationDraft)
-            .where(RegistrationDraft.key_hash != registration._draft_hash(live_key))
+            .where(RegistrationDraft.key_hash != secret_digest(live_key))
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
         db.session.commit()

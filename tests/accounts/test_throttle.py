@@ -17,7 +17,7 @@ from idp.accounts.throttle import (
     captcha_required,
     seconds_left,
 )
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.accounts.test_login_helpers import (
     PASSWORD,
     csrf_of,

@@ -16,7 +16,7 @@ def settings(settings, redis_url):
 
 def test_limiter_storage_is_redis(app):
     """The throttle counters live in Redis when REDIS_URL is set."""
-    from idp.extensions import limiter
+    from idp.core.extensions import limiter
 
     with app.test_request_context():
         assert type(limiter.storage).__name__.lower().startswith("redis")

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from idp.accounts.services import create_account
 from idp.cli import AppContext, main
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.support.sessions import signed_in
 
 PASSWORD = "Admin-Compte-2026!"

@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 
 from idp import audit
-from idp.accounts.models import Account, utcnow
+from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import re
 import pytest
 
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
-from idp.oidc.clients import create_client, get_client, hash_secret
+from idp.oidc.clients import create_client, get_client
 from tests.admin.conftest import csrf_token
 
 FORM = {
@@ -99,7 +100,7 @@ def test_create_client_shows_secret_once_and_keeps_only_its_hash(app, admin_clie
     with app.app_context():
         client = get_client(client_id)
         assert client.name == "Formadist"
-        assert client.client_secret_hash == hash_secret(secret)
+        assert client.client_secret_hash == secret_digest(secret)
         assert secret not in repr(client.__dict__)
         assert client.redirect_uris == [
             "https://formadist.example/callback",
@@ -203,7 +204,7 @@ def test_switch_to_secret_method_shows_a_new_secret(app, admin_client):
     html = response.get_data(as_text=True)
     secret = re.search(r'id="secret"[^>]*value="([^"]+)"', html).group(1)
     with app.app_context():
-        assert get_client(client_id).client_secret_hash == hash_secret(secret)
+        assert get_client(client_id).client_secret_hash == secret_digest(secret)
 
 
 def test_disable_enable_rotate_and_delete(app, admin_client):
@@ -229,7 +230,7 @@ def test_disable_enable_rotate_and_delete(app, admin_client):
     assert "L’ancien secret ne fonctionne plus" in html
     with app.app_context():
         new_hash = get_client(client_id).client_secret_hash
-        assert new_hash == hash_secret(secret) and new_hash != old_hash
+        assert new_hash == secret_digest(secret) and new_hash != old_hash
 
     confirm = admin_client.get(f"{edit_url}/delete")
     assert "définitive" in confirm.get_data(as_text=True)
@@ -268,7 +269,7 @@ def test_unknown_client_is_404(admin_client):
 def test_initial_access_token_from_the_admin_page(app, admin_client):
     """The admin page issues an initial access token, shown once, stored hashed, audited."""
     from idp.admin.models import InitialAccessToken
-    from idp.admin.registration import token_hash
+    from idp.core.digest import secret_digest
 
     response = post_form(
         admin_client,
@@ -280,7 +281,7 @@ def test_initial_access_token_from_the_admin_page(app, admin_client):
     token = re.search(r'id="secret"[^>]*value="([^"]+)"', html).group(1)
     with app.app_context():
         row = db.session.scalar(db.select(InitialAccessToken))
-        assert row.token_hash == token_hash(token)
+        assert row.token_hash == secret_digest(token)
         assert row.max_uses == 2
     assert token not in admin_client.get("/admin/clients").get_data(as_text=True)
     assert len(events(app, "admin.initial_access_token.created")) == 1

@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from idp.extensions import db
-from idp.oidc.clients import get_client, hash_secret
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
+from idp.oidc.clients import get_client
 from tests.admin.conftest import ADMIN_EMAIL, PASSWORD
 
 CHROMIUM = os.environ.get("COMPTE_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -51,7 +52,7 @@ def test_admin_manages_a_client_in_a_browser(app, live_server, admin_id, page, o
     secret = page.input_value("#secret")
     client_id = page.inner_text("dl.facts dd code")
     with app.app_context():
-        assert get_client(client_id).client_secret_hash == hash_secret(secret)
+        assert get_client(client_id).client_secret_hash == secret_digest(secret)
 
     page.click("text=J’ai copié le secret")
     shot("edit")

@@ -7,11 +7,11 @@ import json
 
 from idp.accounts.models import Account
 from idp.admin.models import InitialAccessToken
-from idp.admin.registration import token_hash
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
-from idp.oidc.clients import create_client, get_client, hash_secret
+from idp.oidc.clients import create_client, get_client
 
 
 def make_client(app, name: str = "Formadist", **kwargs) -> str:
@@ -131,7 +131,7 @@ def test_rotate_secret_prints_it_once_and_stores_its_hash(app, cli):
     result = cli("clients", "rotate-secret", client_id, "--json")
     secret = json.loads(result.output)["client_secret"]
     with app.app_context():
-        assert get_client(client_id).client_secret_hash == hash_secret(secret)
+        assert get_client(client_id).client_secret_hash == secret_digest(secret)
     assert "admin.client.secret_rotated" in event_types(app)
     public_id = make_client(app, name="Public", auth_method="none")
     refused = cli("clients", "rotate-secret", public_id)
@@ -167,7 +167,7 @@ def test_token_issues_an_initial_access_token(app, cli):
     assert data["registration_endpoint"].endswith("/oauth/register")
     with app.app_context():
         row = db.session.scalar(db.select(InitialAccessToken))
-        assert row.token_hash == token_hash(data["initial_access_token"])
+        assert row.token_hash == secret_digest(data["initial_access_token"])
         assert row.max_uses == 3 and row.usable()
     assert "admin.initial_access_token.created" in event_types(app)
     unlimited = json.loads(cli("clients", "token", "--unlimited", "--json").output)
@@ -185,7 +185,7 @@ def test_add_then_show_update_remove(app, cli):
     created = json.loads(added.output)
     client_id = created["client_id"]
     with app.app_context():
-        assert get_client(client_id).client_secret_hash == hash_secret(created["client_secret"])
+        assert get_client(client_id).client_secret_hash == secret_digest(created["client_secret"])
     shown = json.loads(cli("clients", "show", client_id, "--json").output)
     assert shown["launcher"]["url"] == "http://127.0.0.1:5002/"
     hidden = cli("clients", "update", client_id, "--launcher-hidden", "--json")

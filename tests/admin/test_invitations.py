@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from idp.accounts.models import utcnow
 from idp.admin import invitations as service
 from idp.admin.invitations_models import Invitation
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from idp.launcher.services import set_entry
 from tests.admin.conftest import PASSWORD, csrf_token
 from tests.support.mail import links_in, mails_to, wait_for_mail

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from idp.admin.invitations_models import Invitation
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.launcher.services import set_entry
 from idp.oidc.clients import create_client
 from tests.support.mail import links_in, wait_for_mail
@@ -121,7 +121,7 @@ def _person_token(app, client_id: str, account_id: int, value: str) -> str:
     """An access token of a person (as the code flow stores it), scope `invitations`."""
     import time
 
-    from idp.oidc.clients import hash_secret
+    from idp.core.digest import secret_digest
     from idp.oidc.models import Token
 
     with app.app_context():
@@ -129,7 +129,7 @@ def _person_token(app, client_id: str, account_id: int, value: str) -> str:
             Token(
                 client_id=client_id,
                 account_id=account_id,
-                access_token_hash=hash_secret(value),
+                access_token_hash=secret_digest(value),
                 family_id=value[:36],
                 scope="openid invitations",
                 issued_at=int(time.time()),

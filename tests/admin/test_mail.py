@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.mail.models import OutboxMessage
 from idp.mail.outbox import queue_mail
 from idp.maintenance import start_background

@@ -6,10 +6,11 @@ from __future__ import annotations
 import requests
 
 from idp.admin.models import InitialAccessToken
-from idp.admin.registration import issue_initial_access_token, token_hash
+from idp.admin.registration import issue_initial_access_token
 from idp.audit.models import AuditEvent
-from idp.extensions import db
-from idp.oidc.clients import get_client, hash_secret
+from idp.core.digest import secret_digest
+from idp.core.extensions import db
+from idp.oidc.clients import get_client
 
 METADATA = {
     "client_name": "Portail partenaire",
@@ -65,10 +66,10 @@ def test_expired_revoked_or_used_up_tokens_are_refused(app, client):
     revoked = initial_token(app)
     with app.app_context():
         rows = {r.token_hash: r for r in db.session.scalars(db.select(InitialAccessToken))}
-        rows[token_hash(expired)].expires_at = rows[token_hash(expired)].created_at
-        from idp.accounts.models import utcnow
+        rows[secret_digest(expired)].expires_at = rows[secret_digest(expired)].created_at
+        from idp.core.clock import utcnow
 
-        rows[token_hash(revoked)].revoked_at = utcnow()
+        rows[secret_digest(revoked)].revoked_at = utcnow()
         db.session.commit()
     for used in (expired, revoked):
         response = client.post(
@@ -96,8 +97,8 @@ def test_register_read_update_delete_round_trip(app, live_server):
     rat = body["registration_access_token"]
     with app.app_context():
         stored = get_client(body["client_id"])
-        assert stored.client_secret_hash == hash_secret(body["client_secret"])
-        assert stored.registration_access_token_hash == token_hash(rat)
+        assert stored.client_secret_hash == secret_digest(body["client_secret"])
+        assert stored.registration_access_token_hash == secret_digest(rat)
         assert stored.first_party is False
 
     uri = body["registration_client_uri"]

@@ -9,7 +9,7 @@ import pytest
 from idp.accounts.models import Account
 from idp.accounts.services import create_account
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.admin.conftest import ADMIN_EMAIL, PASSWORD, csrf_token
 from tests.support.mail import links_in, wait_for_mail
 

@@ -140,9 +140,9 @@ def test_expired_challenge_in_a_form_gets_a_clear_message(form_app, client, capt
     """Answering a challenge that expired meanwhile says so and shows new characters."""
     from datetime import timedelta
 
-    from idp.accounts.models import utcnow
     from idp.captcha.models import CaptchaChallenge
-    from idp.extensions import db
+    from idp.core.clock import utcnow
+    from idp.core.extensions import db
 
     page = client.get(FORM_URL).get_data(as_text=True)
     fields = captcha_fields(captcha_answers, page)

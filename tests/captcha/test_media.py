@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from idp.accounts.models import utcnow
 from idp.captcha import services
 from idp.captcha.audio import VOICE_DIR, FrenchAudioCaptcha
 from idp.captcha.models import CaptchaChallenge
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from tests.captcha.conftest import FORM_URL, csrf_in
 
 ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ23456789"

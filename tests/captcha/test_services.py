@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from idp import create_app
-from idp.accounts.models import utcnow
 from idp.captcha import services
 from idp.captcha.models import CaptchaChallenge
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 
 ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ23456789"
 

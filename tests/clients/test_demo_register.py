@@ -7,7 +7,7 @@ import stat
 
 from clients.demo import DEMO_ACCOUNT, ensure_demo_account, register
 from idp.accounts.services import find_by_email
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
 from idp.oidc.clients import check_secret, delete_client, get_client
 

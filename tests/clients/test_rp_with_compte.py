@@ -13,7 +13,7 @@ import requests
 from clients.common.db import LoginSession
 from clients.common.db import db as rp_db
 from idp.accounts.services import create_account
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.clients.browser import form_posting_to, forms_of, login_at_compte, submit
 from tests.clients.stack import NAMES, start_services
 

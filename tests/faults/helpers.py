@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from idp.audit.models import AuditEvent
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.mail.models import OutboxMessage
 from tests.support.captcha import captcha_fields
 from tests.support.forms import csrf_of, person

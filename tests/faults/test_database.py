@@ -16,7 +16,7 @@ import pytest
 import requests
 from sqlalchemy.engine import make_url
 
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.oidc.clients import create_client
 from tests.accounts.test_login_helpers import make_account
 from tests.faults.helpers import PASSWORD, UNAVAILABLE, Visitor, csrf_of, visible_text

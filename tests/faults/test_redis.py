@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 
-import idp.ratelimit
+import idp.core.ratelimit
 from tests.accounts.test_login_helpers import make_account
 from tests.faults.helpers import PASSWORD, Visitor, audit_types, visible_text
 from tests.support.captcha import record_captcha_answers
@@ -50,7 +50,7 @@ def settings(settings: dict, redis_url: str, redis_proxy: TcpProxy) -> Iterator[
 @pytest.fixture
 def recheck_soon(monkeypatch) -> None:
     """Compte tries Redis again every 0.2 s while it is out (instead of every few seconds)."""
-    monkeypatch.setattr(idp.ratelimit, "RECHECK_SECONDS", 0.2)
+    monkeypatch.setattr(idp.core.ratelimit, "RECHECK_SECONDS", 0.2)
 
 
 def counters_in_redis(app, redis_url: str) -> list[str]:

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from idp.config import load_settings
+from idp.core.config import load_settings
 
 
 def test_presets_change_the_rules():

@@ -7,7 +7,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from idp.request_log import redact
+from idp.core.request_log import redact
 from tests.support.servers import free_port, wait_until
 
 

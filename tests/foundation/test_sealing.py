@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from idp import create_app
-from idp.config import ConfigError
-from idp.extensions import db
+from idp.core.config import ConfigError
+from idp.core.extensions import db
+from idp.core.sealing import Sealer, SealError
 from idp.mail.models import OutboxMessage
 from idp.oidc.models import SigningKey
-from idp.sealing import Sealer, SealError
 
 KEK_OLD = "old-key-encryption-key-of-at-least-32-characters"
 KEK_NEW = "new-key-encryption-key-of-at-least-32-characters"
@@ -137,7 +137,7 @@ import sqlalchemy as sa
 from alembic import command
 from idp import create_app
 from idp.cli import alembic_config
-from idp.extensions import db
+from idp.core.extensions import db
 app = create_app(instance_path={str(tmp_path / "instance")!r})
 cfg = alembic_config(app)
 command.upgrade(cfg, "e13fc6d7629d")

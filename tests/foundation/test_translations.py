@@ -11,7 +11,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from idp.accounts.services import create_account
-from idp.extensions import db
+from idp.core.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 PO_FILE = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.clients.stack import start_services
 from tests.support.captcha import record_captcha_answers
 

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 import idp.accounts.views.data  # noqa: F401  (routes on the accounts blueprint; see report)
 from idp.accounts.services import create_account
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.journeys.helpers import confirm_by_mail, solve_captcha, submit, url_matching
 from tests.support.mail import links_in, wait_for_mail
 

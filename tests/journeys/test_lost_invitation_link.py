@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from idp.accounts.services import create_account
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.journeys.helpers import submit, url_matching
 
 pytestmark = pytest.mark.browser

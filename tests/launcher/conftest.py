@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from idp.accounts.services import create_account
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.launcher.services import set_entry
 
 PASSWORD = "Lanceur-2026!"
@@ -58,7 +58,7 @@ def make_service(app, name: str, url: str, **entry) -> str:
 
 def issue_token(app, account_id: int | None, client_id: str, scope: str) -> str:
     """An access token stored as the OIDC area stores them (only its hash)."""
-    from idp.oidc.clients import hash_secret
+    from idp.core.digest import secret_digest
     from idp.oidc.models import Token
 
     plain = secrets.token_urlsafe(32)
@@ -67,7 +67,7 @@ def issue_token(app, account_id: int | None, client_id: str, scope: str) -> str:
             Token(
                 client_id=client_id,
                 account_id=account_id,
-                access_token_hash=hash_secret(plain),
+                access_token_hash=secret_digest(plain),
                 family_id=str(uuid.uuid4()),
                 scope=scope,
                 issued_at=int(time.time()),

@@ -94,7 +94,7 @@ def test_entries_with_the_current_service_marked(app, client):
 
 def test_revoked_token_is_refused(app, client):
     """A revoked token no longer opens the API."""
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.oidc.clients import revoke_client_tokens
 
     account_id = make_account(app)

@@ -9,7 +9,7 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.launcher.services import set_entry
 from tests.launcher.conftest import PASSWORD, make_account, make_service
 

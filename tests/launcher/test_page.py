@@ -81,7 +81,7 @@ def test_empty_state_gives_the_support_contact(app, client):
 
 def test_disabled_and_hidden_services_have_no_tile(app, client):
     """Only visible entries of enabled clients become tiles."""
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.oidc.clients import get_client, set_disabled
 
     sign_in(client, make_account(app))

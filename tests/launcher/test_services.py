@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
 from idp.launcher.services import (
     InvalidEntry,

@@ -7,7 +7,7 @@ import requests
 
 from idp.accounts.services import create_account
 from idp.captcha.services import challenge_text
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.mail.models import OutboxMessage
 from tests.support.captcha import captcha_id_in
 from tests.support.forms import csrf_of, person

@@ -10,8 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from idp import create_app
-from idp.accounts.models import utcnow
-from idp.extensions import db
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from idp.mail import outbox
 from idp.mail.models import OutboxMessage
 from idp.mail.worker import DeliveryWorker

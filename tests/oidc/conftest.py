@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from idp import create_app
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.maintenance import stop_background
 from tests.support.forms import csrf_of
 from tests.support.servers import free_port, serve_wsgi

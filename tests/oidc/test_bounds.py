@@ -313,7 +313,7 @@ def test_empty_or_garbled_basic_credentials_are_invalid_client(app, path, header
 @pytest.fixture
 def initial_token(app) -> str:
     from idp.admin.registration import issue_initial_access_token
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with app.app_context():
         _row, plain = issue_initial_access_token(None, max_uses=None)

@@ -52,7 +52,7 @@ def test_oidcc_server_discovery_is_exact(live_server):
 
 def _audited(app, event_type: str) -> list:
     from idp.audit.models import AuditEvent
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     with app.app_context():
         return list(

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from idp.cli import AppContext, main
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.oidc import clients
 from idp.oidc.clients import ClientError, validate_redirect_uri
 

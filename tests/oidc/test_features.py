@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.oidc.conftest import Browser, callback_params, csrf_of
 from tests.oidc.helpers import (
     ASSERTION_TYPE,

@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.oidc.models import AuthorizationCode, Token, UsedJti
 from tests.oidc.conftest import callback_params
 from tests.oidc.helpers import authorize_url, exchange, pkce

@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.oidc.models import Token
 from tests.oidc.conftest import callback_params
 from tests.oidc.helpers import authorize_url, exchange, pkce, refresh, userinfo

@@ -11,7 +11,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp import create_app
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.oidc.models import BrowserSession, Token
 from tests.oidc.conftest import Browser, callback_params, csrf_of
 from tests.oidc.helpers import authorize_url, exchange, pkce, userinfo

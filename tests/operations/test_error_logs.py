@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from gunicorn.config import Config
 
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.gunicorn_log import RedactingLogger
 
 SECRET_SID = "sid-SECRET-4f1c9a"
@@ -133,7 +133,7 @@ def test_gunicorn_access_atoms_are_redacted(tmp_path):
 def test_redact_helpers_cover_urls_and_free_text():
     """A Referer or absolute URL keeps its host and loses its token and query; a message
     loses the link tokens and query strings it mentions, nothing else."""
-    from idp.request_log import redact_text, redact_url
+    from idp.core.request_log import redact_text, redact_url
 
     assert redact_url("https://h.example/password/reset/abc?x=1#f") == (
         "https://h.example/password/reset/…?…#…"
@@ -149,7 +149,7 @@ def test_redact_helpers_cover_urls_and_free_text():
 def test_postgresql_messages_lose_the_values_they_quote():
     """DETAIL/CONTEXT lines (failing rows, duplicate keys) and quoted input values go; the
     primary message that says what went wrong stays."""
-    from idp.sql_errors import scrub
+    from idp.core.sql_errors import scrub
 
     unique = (
         'duplicate key value violates unique constraint "uq_used_link_token_hash"\n'

@@ -16,7 +16,7 @@ from tests.support.servers import free_port
 
 def _app(tmp_path: Path, **overrides):
     """An app on a fresh SQLite file (tables and signing keys created) with `overrides`."""
-    from idp.extensions import db
+    from idp.core.extensions import db
     from idp.oidc.keys import keyring
 
     url = f"sqlite:///{tmp_path / 'ready.db'}"

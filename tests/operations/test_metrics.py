@@ -11,9 +11,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from idp import metrics
-from idp.accounts.models import utcnow
-from idp.extensions import db
+from idp.core import metrics
+from idp.core.clock import utcnow
+from idp.core.extensions import db
 from tests.accounts.test_login_helpers import login, make_account
 from tests.operations.helpers import has_metric, metric_value
 
@@ -183,7 +183,7 @@ def test_outbox_gauges_are_skipped_when_the_query_fails(app, client, caplog):
     with app.app_context():
         db.session.execute(sa.text("DROP TABLE outbox_message"))
         db.session.commit()
-    caplog.set_level(logging.WARNING, logger="idp.metrics")
+    caplog.set_level(logging.WARNING, logger="idp.core.metrics")
     text = _scrape(client)
     assert has_metric(text, "compte_http_requests_total")
     assert not has_metric(text, "compte_outbox_messages")

@@ -9,7 +9,7 @@ import ipaddress
 import pytest
 import requests
 
-from idp.config import ConfigError
+from idp.core.config import ConfigError
 from idp.proxies import (
     TrustedProxies,
     forwarded_hops,

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from flask import Flask
 
 from idp.accounts.services import create_account
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.support.forms import find_csrf
 from tests.support.sessions import signed_in  # noqa: F401  (re-exported for the sweep)
 

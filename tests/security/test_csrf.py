@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from idp.extensions import csrf
+from idp.core.extensions import csrf
 from tests.security.helpers import (
     csrf_for,
     seed_site,

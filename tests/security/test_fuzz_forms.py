@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.security.helpers import (
     DESTRUCTIVE,
     Page,

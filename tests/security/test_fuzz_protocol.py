@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from joserfc import jws
 from joserfc.jwk import ECKey
 
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.security.helpers import USER_EMAIL, make_account, signed_in, sweep_settings
 from tests.security.strategies import (
     any_authorization,

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.support.captcha import captcha_fields, record_captcha_answers
 from tests.support.forms import find_csrf
 from tests.support.mail import links_in, wait_for_mail

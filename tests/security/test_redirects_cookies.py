@@ -9,7 +9,7 @@ import pytest
 
 from idp import create_app
 from idp.accounts.models import Account
-from idp.extensions import db
+from idp.core.extensions import db
 from tests.security.helpers import PASSWORD, USER_EMAIL, make_account, signed_in
 from tests.support.captcha import captcha_fields, record_captcha_answers
 from tests.support.forms import find_csrf, person

@@ -8,7 +8,7 @@ import time
 from flask import Flask
 
 from idp.accounts.models import Account
-from idp.extensions import db
+from idp.core.extensions import db
 from idp.oidc.models import BrowserSession
 
 

@@ -8,7 +8,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from idp.captcha.forms import CaptchaMixin
-from idp.forms import FlaskForm
+from idp.core.forms import FlaskForm
 
 
 class LoginForm(CaptchaMixin, FlaskForm):

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from idp.forms import FlaskForm
+from idp.core.forms import FlaskForm
 
 # A French or international number: digits with optional spaces, dots, dashes, a leading +.
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .\-]{7,19}$")

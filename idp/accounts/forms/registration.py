@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from idp.accounts import nir as nir_rules
 from idp.accounts import policy
 from idp.captcha.forms import CaptchaMixin
-from idp.forms import FlaskForm
+from idp.core.forms import FlaskForm
 
 PHONE = re.compile(r"^(?:\+[1-9][0-9]{7,14}|0[1-9][0-9]{8})$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]+")

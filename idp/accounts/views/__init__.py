@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 
-from idp.extensions import login_manager
+from idp.core.extensions import login_manager
 
 bp = Blueprint("accounts", __name__)
 

@@ -14,7 +14,7 @@ from idp.accounts.views import bp
 from idp.admin.forms_people import SelfDeleteForm
 from idp.audit import services as audit_services
 from idp.audit.labels import label
-from idp.extensions import db, limiter
+from idp.core.extensions import db, limiter
 
 
 def _admins() -> int:

@@ -14,7 +14,7 @@ from idp.accounts.redirects import safe_next
 from idp.accounts.steady import not_secret, steady_answer
 from idp.accounts.throttle import LoginThrottle
 from idp.accounts.views import bp
-from idp.extensions import limiter
+from idp.core.extensions import limiter
 
 
 def _login_rate_limit() -> str:

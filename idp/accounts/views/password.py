@@ -21,7 +21,7 @@ from idp.accounts.errors import (
 from idp.accounts.forms.login import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
 from idp.accounts.steady import steady_answer
 from idp.accounts.views import bp
-from idp.extensions import limiter
+from idp.core.extensions import limiter
 from idp.oidc import sessions
 
 

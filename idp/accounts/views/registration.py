@@ -32,7 +32,7 @@ from idp.accounts.forms.registration import (
 from idp.accounts.redirects import safe_next
 from idp.accounts.steady import steady_answer
 from idp.accounts.views import bp
-from idp.extensions import limiter
+from idp.core.extensions import limiter
 
 # The wizard's draft lives on the server (registration.save_draft); the session only holds
 # its random key. DRAFT is where an older version kept the whole draft: dropped when seen.

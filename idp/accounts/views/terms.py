@@ -16,9 +16,9 @@ from idp.accounts.forms.registration import AcceptTermsForm
 from idp.accounts.redirects import safe_next
 from idp.accounts.registration import accept_terms
 from idp.accounts.views import bp
-from idp.config import CONFIG_DIR
-from idp.extensions import db
-from idp.web import MACHINE_PATHS
+from idp.core.config import CONFIG_DIR
+from idp.core.extensions import db
+from idp.core.urls import MACHINE_PATHS
 
 log = logging.getLogger(__name__)
 TERMS_DIR = CONFIG_DIR / "terms"

@@ -22,7 +22,7 @@ depends_on = None
 
 
 def _seal(text: str) -> str:
-    from idp.sealing import seal
+    from idp.core.sealing import seal
 
     return seal(text)
 

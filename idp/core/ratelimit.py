@@ -3,7 +3,7 @@ instance, and in this process's memory while Redis is unreachable.
 
 Flask-Limiter's own in-memory fallback covers only its decorated limits, not the login
 throttle that reads the same storage; so the storage itself falls back. It is registered
-with `limits` under the scheme `compte+redis://` (idp/config.py uses it when REDIS_URL is
+with `limits` under the scheme `compte+redis://` (idp/core/config.py uses it when REDIS_URL is
 set). When Redis fails, every call goes to memory, a warning is logged and
 `storage_changed` is sent (the audit area records it); Redis is tried again every
 RECHECK_SECONDS, and the counters go back to it once it answers.

@@ -125,7 +125,7 @@ def unseal(sealed: str) -> str:
 def reseal_column(column: InstrumentedAttribute[str | None]) -> int:
     """Seal every stored value of `column` again under the current KEK (`compte keys
     rewrap`, after a KEK rotation). Not committed; returns how many."""
-    from idp.extensions import db
+    from idp.core.extensions import db
 
     rows = list(db.session.scalars(sa.select(column.class_).where(column.is_not(None))))
     for row in rows:

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from idp.sealing import KeyEncryptionKeyError, configured_keks
+from idp.core.sealing import KeyEncryptionKeyError, configured_keks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "config"
 PRESETS = ("cnfpt", "cpf", "demo")
 ENV_PREFIX = "COMPTE_"
@@ -115,7 +115,7 @@ def finish_settings(settings: dict[str, Any], instance_path: Path) -> dict[str, 
     settings.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     settings.setdefault("WTF_CSRF_TIME_LIMIT", None)
     # Redis behind a fallback to this process's memory while it is unreachable
-    # (idp/ratelimit.py).
+    # (idp/core/ratelimit.py).
     redis_url = settings.get("REDIS_URL")
     settings.setdefault(
         "RATELIMIT_STORAGE_URI", f"compte+{redis_url}" if redis_url else "memory://"

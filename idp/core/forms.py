@@ -1,6 +1,6 @@
 """The base of every form of the site: Flask-WTF's FlaskForm, reading form bodies only.
 
-    from idp.forms import FlaskForm
+    from idp.core.forms import FlaskForm
 
 Flask-WTF also reads a JSON body as form data, typed values and all: a number, a list or
 an object where a field expects text made every form of the site fail with a 500

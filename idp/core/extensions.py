@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-import idp.ratelimit  # noqa: F401  (registers the compte+redis:// storage of the limits)
+import idp.core.ratelimit  # noqa: F401  (registers the compte+redis:// storage of the limits)
 
 
 class Base(DeclarativeBase):
