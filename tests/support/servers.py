@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 # Each pytest-xdist worker therefore takes its ports in turn from a slice of its own,
 # below the kernel's ephemeral range.
 _LOW, _HIGH = 15000, 32000
-_SLICE = 2000
+_SLICE = 1000
 
 
 def _ephemeral_low() -> int:
@@ -32,6 +32,9 @@ def _ephemeral_low() -> int:
 def _slice() -> range:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     index = int(worker) if worker.isdigit() else 0
+    # Two test runs side by side on one machine (COMPTE_TEST_PORT_SLOT=8 for the second)
+    # take different slices too.
+    index += int(os.environ.get("COMPTE_TEST_PORT_SLOT", "0") or 0)
     high = min(_HIGH, _ephemeral_low())
     slices = max(1, (high - _LOW) // _SLICE)
     start = _LOW + (index % slices) * _SLICE
