@@ -1,53 +1,29 @@
-"""The `compte` command. Each area adds its own commands from its `cli.py` (register())."""
+"""The `compte` command: its own commands (serve, db, mailsink), then each area's, added
+from the area's `cli.py` (register())."""
 
 from __future__ import annotations
 
-import importlib
-import json
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask
 
-AREA_CLIS = (
-    "idp.accounts.cli",
-    "idp.oidc.cli",
-    "idp.admin.cli",
-    "idp.audit.cli",
-    "idp.mail.cli",
-)
-
-
-class AppContext:
-    """Creates the app lazily, so that `compte --help` needs no database.
-
-    Commands other than `serve` run no background mail delivery: a command that queues a
-    mail delivers it itself (idp.mail.outbox.deliver_now), or leaves it to the workers."""
-
-    def __init__(self) -> None:
-        self._app: Flask | None = None
-        self.serving = False
-
-    @property
-    def app(self) -> Flask:
-        if self._app is None:
-            from idp import create_app
-
-            self._app = create_app(None if self.serving else {"MAIL_WORKER": False})
-        return self._app
-
-
-pass_app = click.make_pass_decorator(AppContext, ensure=True)
-
-
-def echo_json(data: object) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+from idp import create_app
+from idp.accounts import cli as accounts_cli
+from idp.admin import cli as admin_cli
+from idp.audit import cli as audit_cli
+from idp.core.cli import AppContext, pass_app
+from idp.mail import cli as mail_cli
+from idp.oidc import cli as oidc_cli
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Compte: one account, one password, every service."""
+    if ctx.obj is None:
+        ctx.obj = AppContext(create_app)
 
 
 @main.command()
@@ -130,18 +106,8 @@ def mailsink(ctx: AppContext, port: int, host: str, directory: str | None) -> No
             pass
 
 
-def _register_areas() -> None:
-    for name in AREA_CLIS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        module.register(main)
-
-
-_register_areas()
+for area_cli in (accounts_cli, oidc_cli, admin_cli, audit_cli, mail_cli):
+    area_cli.register(main)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -9,34 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 
 from flask import Flask, current_app, render_template, request
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 
 from idp.core.extensions import db
+from idp.core.sql_errors import is_outage
 from idp.core.urls import MACHINE_PATHS
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = "30"
-
-
-# SQLite's OperationalError also covers bugs ("no such column"): only these are outages.
-SQLITE_OUTAGES = ("database is locked", "unable to open database", "disk i/o error")
-
-
-def is_outage(error: BaseException) -> bool:
-    """The database could not be reached (as opposed to a bug in a query)."""
-    if isinstance(error, PoolTimeout):
-        return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    if isinstance(error, OperationalError):
-        if isinstance(error.orig, sqlite3.Error):
-            return any(text in str(error.orig).lower() for text in SQLITE_OUTAGES)
-        return True  # PostgreSQL: the server or the connection to it
-    return False
 
 
 def unavailable_response(error: SQLAlchemyError):

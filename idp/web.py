@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from idp import outage
+from idp.core.sql_errors import is_outage
 from idp.core.urls import MACHINE_PATHS
 
 
@@ -68,10 +70,8 @@ def init_app(app: Flask) -> None:
         if hasattr(error, "body") and hasattr(error, "get_headers"):
             # Authlib's OAuth errors: keep the RFC 6750 JSON body and WWW-Authenticate.
             return error.get_response()
-        from idp import outage
-
         original = getattr(error, "original_exception", None)
-        if original is not None and outage.is_outage(original):
+        if original is not None and is_outage(original):
             # The database went out while another error page was being made.
             return outage.unavailable_response(original)
         if request.accept_mimetypes.best == "application/json" or request.path.startswith(

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from idp.cli import AppContext, echo_json, pass_app
+from idp.core.cli import AppContext, echo_json, pass_app
 
 try:
     from idp.oidc.cli import clients

@@ -1,4 +1,5 @@
-"""SQL errors that print no value. The engine runs with `hide_parameters=True` (set by the
+"""SQL errors: which ones mean the database is out (`is_outage`), and printing none of their
+values. The engine runs with `hide_parameters=True` (set by the
 app factory) so that "[parameters: …]" never appears; but PostgreSQL's own message adds
 values too — "DETAIL: Failing row contains (…, sid, …)", "Key (token_hash)=(…) already
 exists.", `invalid input syntax for type integer: "…"`. Every engine's errors are
@@ -9,9 +10,12 @@ error (`error.orig.diag`) for code that needs them.
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # From the first DETAIL or CONTEXT line to the end (they quote rows, keys and values).
 _DETAILS = re.compile(r"\n\s*(?:DETAIL|CONTEXT):.*", re.DOTALL)
@@ -37,3 +41,20 @@ def install() -> None:
     """Scrub the errors of every engine (idempotent)."""
     if not sa.event.contains(Engine, "handle_error", _scrub_error):
         sa.event.listen(Engine, "handle_error", _scrub_error)
+
+
+# SQLite's OperationalError also covers bugs ("no such column"): only these are outages.
+SQLITE_OUTAGES = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database could not be reached (as opposed to a bug in a query)."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        if isinstance(error.orig, sqlite3.Error):
+            return any(text in str(error.orig).lower() for text in SQLITE_OUTAGES)
+        return True  # PostgreSQL: the server or the connection to it
+    return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from idp.cli import AppContext, echo_json, pass_app
+from idp.core.cli import AppContext, echo_json, pass_app
 
 
 @click.group("mail")

@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from idp.core import background
 from idp.core.extensions import db
+from idp.core.sql_errors import is_outage
 from idp.mail.outbox import deliver_due, mail_queued
-from idp.outage import is_outage
 
 log = logging.getLogger(__name__)
 

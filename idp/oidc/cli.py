@@ -10,7 +10,7 @@ import json
 
 import click
 
-from idp.cli import AppContext, echo_json, pass_app
+from idp.core.cli import AppContext, echo_json, pass_app
 
 
 @click.group()

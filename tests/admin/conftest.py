@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from idp.accounts.services import create_account
-from idp.cli import AppContext, main
+from idp.cli import main
+from idp.core.cli import AppContext
 from idp.core.extensions import db
 from tests.support.sessions import signed_in
 

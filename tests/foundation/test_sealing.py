@@ -90,7 +90,8 @@ def test_a_database_dump_shows_no_private_key_and_no_live_link(app, smtp_sink):
 def test_kek_rotation_with_rewrap(settings, tmp_path, smtp_sink):
     """New KEK first, old one kept: everything still opens; `compte keys rewrap` seals it
     all under the new one; then the old KEK can go and the app still signs."""
-    from idp.cli import AppContext, main
+    from idp.cli import main
+    from idp.core.cli import AppContext
     from idp.oidc.keys import invalidate, keyring
 
     def app_with(kek: str):

@@ -8,7 +8,8 @@ import subprocess
 
 from click.testing import CliRunner
 
-from idp.cli import AppContext, main
+from idp.cli import main
+from idp.core.cli import AppContext
 from idp.maintenance import stop_background
 from tests.support.mail import wait_for_mail
 from tests.support.processes import BIN, compte_env

@@ -7,7 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from idp.cli import AppContext, main
+from idp.cli import main
+from idp.core.cli import AppContext
 from idp.core.extensions import db
 from idp.oidc import clients
 from idp.oidc.clients import ClientError, validate_redirect_uri

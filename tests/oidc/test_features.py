@@ -61,7 +61,8 @@ def test_keys_rotate_and_list_commands(app):
     activation delay, which `compte keys list` shows; `--now` signs at once."""
     from click.testing import CliRunner
 
-    from idp.cli import AppContext, main
+    from idp.cli import main
+    from idp.core.cli import AppContext
     from idp.oidc.keys import keyring
 
     ctx = AppContext()

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from idp.cli import AppContext, main
+from idp.cli import main
+from idp.core.cli import AppContext
 from tests.oidc.conftest import callback_params
 from tests.oidc.helpers import authorize_url, exchange, pkce
 
