@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from authlib.integrations.flask_oauth2 import current_token
 from flask import Blueprint, Flask, jsonify, request, url_for
 from flask_babel import gettext as _
 
@@ -20,15 +21,9 @@ from idp.admin import invitations as service
 from idp.admin.access import get_row
 from idp.admin.invitations_models import Invitation
 from idp.core.extensions import csrf, db
+from idp.oidc.server import require_oauth
 
 api_bp = Blueprint("invitations_api", __name__, url_prefix="/api/invitations")
-
-try:
-    from authlib.integrations.flask_oauth2 import current_token
-
-    from idp.oidc.server import require_oauth
-except ImportError:  # the OIDC area is not there yet: no API
-    require_oauth = None
 
 
 def _error(status: int, error: str, description: str, **extra: Any):
@@ -117,18 +112,14 @@ def revoke(invitation_id: int):
     return jsonify(service.as_dict(invitation))
 
 
-if require_oauth is not None:
-    protected = require_oauth("invitations")
-    api_bp.add_url_rule("", "create", protected(create), methods=["POST"])
-    api_bp.add_url_rule("", "index", protected(index), methods=["GET"])
-    api_bp.add_url_rule("/<int:invitation_id>", "show", protected(show), methods=["GET"])
-    api_bp.add_url_rule("/<int:invitation_id>", "revoke", protected(revoke), methods=["DELETE"])
+protected = require_oauth("invitations")
+api_bp.add_url_rule("", "create", protected(create), methods=["POST"])
+api_bp.add_url_rule("", "index", protected(index), methods=["GET"])
+api_bp.add_url_rule("/<int:invitation_id>", "show", protected(show), methods=["GET"])
+api_bp.add_url_rule("/<int:invitation_id>", "revoke", protected(revoke), methods=["DELETE"])
 
 
 def init_app(app: Flask) -> None:
-    """Register the API (bearer tokens, no CSRF) and the public invitation link."""
-    from idp.admin.invitations_views import public_bp
-
+    """Register the API (bearer tokens, no CSRF)."""
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
-    app.register_blueprint(public_bp)

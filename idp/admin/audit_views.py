@@ -21,8 +21,13 @@ def audit():
     form = AuditFilterForm(request.args)
     page = request.args.get("page", 1, type=int) or 1
     if form.validate():
+        email = (form.account.data or "").strip().lower()
         filters = services.Filters(
-            account_email=form.account.data or None,
+            account_ids=tuple(
+                db.session.scalars(db.select(Account.id).where(Account.email == email))
+            )
+            if email
+            else None,
             client_id=form.client_id.data or None,
             type=form.type.data or None,
             since=form.since.data,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from idp.accounts.services import find_by_email
 from idp.admin import invitations as service
 from idp.admin.access import admin_required, get_row
 from idp.admin.forms_people import ActionForm, InvitationForm
@@ -17,7 +16,6 @@ from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
 
 # The link in the mail is public (the token is the credential), hence its own blueprint.
-public_bp = Blueprint("invitations", __name__)
 
 STATUSES = ("pending", "accepted", "expired", "revoked")
 
@@ -123,64 +121,3 @@ def invitation_revoke(invitation_id: int):
         db.session.commit()
         flash(_("Invitation à %(email)s annulée.", email=invitation.email), "success")
     return redirect(url_for("admin.invitations"))
-
-
-# --- The public link ------------------------------------------------------------------------
-
-
-def _problem(state: str, invitation: Invitation | None, status: int):
-    target = service.service_for(invitation.client_id) if invitation else None
-    return (
-        render_template("admin/invitations_landing.html", state=state, service=target),
-        status,
-    )
-
-
-@public_bp.get("/invitation/<token>", endpoint="open")
-def open_link(token: str):
-    """Without an account: registration pre-filled. With one: login, then the service."""
-    invitation = service.find_by_token(token)
-    if invitation is None:
-        return _problem("invalid", None, 404)
-    status = invitation.status()
-    if status in ("expired", "revoked"):
-        return _problem(status, invitation, 410)
-    if status == "accepted":
-        target = service.service_for(invitation.client_id)
-        if current_user.is_authenticated and target and target.url:
-            return redirect(target.url)
-        after = target.url if target and target.url else None
-        return redirect(url_for("accounts.login", identifier=invitation.email, next=after))
-    continue_url = url_for("invitations.accept", token=token)
-    if current_user.is_authenticated:
-        return redirect(continue_url)
-    if find_by_email(invitation.email) is not None:
-        return redirect(url_for("accounts.login", identifier=invitation.email, next=continue_url))
-    return redirect(url_for("accounts.register", invitation=token))
-
-
-@public_bp.get("/invitation/<token>/continue")
-@login_required
-def accept(token: str):
-    """After login: mark the invitation accepted and go to the service."""
-    invitation = service.find_by_token(token)
-    if invitation is None:
-        return _problem("invalid", None, 404)
-    if invitation.status() in ("expired", "revoked"):
-        return _problem(invitation.status(), invitation, 410)
-    target = service.service_for(invitation.client_id)
-    if invitation.email != current_user.email:
-        return (
-            render_template(
-                "admin/invitations_landing.html",
-                state="other_account",
-                service=target,
-                invited_email=invitation.email,
-            ),
-            409,
-        )
-    service.accept(invitation, current_user)
-    db.session.commit()
-    if target and target.url:
-        return redirect(target.url)
-    return redirect(url_for("launcher.services"))

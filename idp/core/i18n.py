@@ -16,3 +16,13 @@ def select_locale() -> str:
             if short in LANGUAGES:
                 return short
     return request.accept_languages.best_match(LANGUAGES, default="fr") or "fr"
+
+
+def remember_ui_locales() -> None:
+    """Keep the first supported language of an OpenID request's `ui_locales` for the pages
+    that follow (login, consent, logout)."""
+    for tag in (request.values.get("ui_locales") or "").split():
+        short = tag.split("-")[0].lower()
+        if short in LANGUAGES:
+            session["ui_locales"] = short
+            return

@@ -10,14 +10,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from authlib.oauth2 import OAuth2Error
-from flask import Response, current_app, jsonify, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
 from idp.launcher.services import entries_for, entry_origins, origin_of
-from idp.launcher.views import bp
 from idp.oidc.server import require_oauth
 
 SCOPE = "launcher"
+bp = Blueprint("launcher_api", __name__)
 WIDGET_FILE = "launcher.js"  # static/js/launcher.js
 
 

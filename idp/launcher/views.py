@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, current_app, render_template, request, url_f
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from idp.launcher import api
 from idp.launcher.services import entries_for
 
 bp = Blueprint("launcher", __name__)
@@ -66,6 +67,5 @@ def services():
 
 
 def init_app(app: Flask) -> None:
-    from idp.launcher import api  # noqa: F401  (adds the API and widget routes to bp)
-
     app.register_blueprint(bp)
+    app.register_blueprint(api.bp)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.accounts.models import Account
 from idp.core.clock import utcnow
+from idp.core.digest import matches_digest
 from idp.core.extensions import db
 
 __all__ = [
@@ -98,9 +99,7 @@ class Client(ClientMixin, db.Model):
         return redirect_uri in (self.redirect_uris or [])
 
     def check_client_secret(self, client_secret: str) -> bool:
-        from idp.oidc.clients import check_secret
-
-        return check_secret(self, client_secret)
+        return bool(client_secret) and matches_digest(self.client_secret_hash, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         # The same method is required at every endpoint the client authenticates to.

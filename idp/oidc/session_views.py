@@ -4,18 +4,20 @@ CORS of the token endpoints, and "Applications connectées" of the profile page.
 from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
-from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from idp.core.extensions import csrf, db
+from idp.core.i18n import remember_ui_locales
 from idp.oidc import consent as consents
 from idp.oidc import sessions
 from idp.oidc.bounds import Violation
 from idp.oidc.claims import subject_for
 from idp.oidc.forms import LogoutConfirmForm, LogoutEverywhereForm
 from idp.oidc.server import oauth
-from idp.oidc.views import bp, remember_ui_locales
+
+bp = Blueprint("oidc_session", __name__)
 
 # Parameters of a POSTed end-session request, carried through the confirmation form.
 END_SESSION_PARAMS = (

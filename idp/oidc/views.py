@@ -27,8 +27,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from idp.core.extensions import csrf, db
+from idp.core.i18n import remember_ui_locales
 from idp.oidc import consent as consents
-from idp.oidc import discovery, guard, sessions, tokens
+from idp.oidc import discovery, guard, prepared, session_views, sessions, tokens
 from idp.oidc.bounds import Violation, first_violation
 from idp.oidc.claims import describe_scopes, subject_for
 from idp.oidc.forms import ConsentForm, LogoutEverywhereForm
@@ -36,7 +37,6 @@ from idp.oidc.keys import JWKS_MAX_AGE, keyring
 from idp.oidc.server import build, oauth, query_client
 
 bp = Blueprint("oidc", __name__)
-SUPPORTED_LOCALES = ("fr", "en")
 RESPONSE_MODES = ("query", "form_post")
 # The consent form's fields (templates/oidc/consent.html): a POST that carries a decision
 # is the person answering our own form, never a relying party's authorization request.
@@ -81,14 +81,6 @@ def jwks():
 
 
 # --- Authorization endpoint -------------------------------------------------------
-
-
-def remember_ui_locales() -> None:
-    for tag in (request.values.get("ui_locales") or "").split():
-        short = tag.split("-")[0].lower()
-        if short in SUPPORTED_LOCALES:
-            session["ui_locales"] = short
-            return
 
 
 def _authorization_params() -> list[tuple[str, str]]:
@@ -325,8 +317,6 @@ def introspect():
 
 
 def init_app(app: Flask) -> None:
-    from idp.oidc import prepared, session_views  # noqa: F401  (session_views adds routes to bp)
-
     build(app)
     # Every parameter in bounds before Authlib or the database reads it (idp/oidc/guard.py;
     # a Basic header that is not UTF-8 once decoded is refused there too).
@@ -334,7 +324,7 @@ def init_app(app: Flask) -> None:
         guard.protect(app, endpoint, guard.client_error, header="basic")
     guard.protect(app, "oidc.userinfo", guard.resource_error, header="bearer")
     guard.protect(app, "oidc.authorize", _refuse_out_of_bounds)
-    guard.protect(app, "oidc.end_session", session_views.refuse_logout_request)
+    guard.protect(app, "oidc_session.end_session", session_views.refuse_logout_request)
     app.extensions["compte.discovery"] = discovery.prepare(app)
     prepared.install(app)
     sessions.init_app(app)
@@ -342,3 +332,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["oidc_logout_everywhere_form"] = LogoutEverywhereForm
     app.jinja_env.globals["oidc_describe_scopes"] = describe_scopes
     app.register_blueprint(bp)
+    app.register_blueprint(session_views.bp)

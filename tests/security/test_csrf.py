@@ -36,7 +36,7 @@ ALLOWED_EXEMPT_ENDPOINTS = {
     "oidc.revoke",
     "oidc.introspect",
     "oidc.userinfo",
-    "oidc.end_session",
+    "oidc_session.end_session",
     "registration.register",
     "registration.configure",
     "invitations_api.create",
