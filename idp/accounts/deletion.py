@@ -13,8 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from idp import audit
+from idp.accounts import signals
 from idp.accounts.models import Account
+from idp.accounts.sessions import end_sessions
 from idp.core.extensions import db
+from idp.core.signals import answers
+from idp.mail.models import OutboxMessage
 
 
 def _remove_rows(table: sa.Table, where: Any, seen: frozenset[str] = frozenset()) -> None:
@@ -36,20 +40,8 @@ def _remove_rows(table: sa.Table, where: Any, seen: frozenset[str] = frozenset()
     db.session.execute(sa.delete(table).where(where))
 
 
-def _forget_browser_sessions(account_id: int) -> None:
-    """Which services each browser session used is keyed by sid, not by account."""
-    from idp.oidc.models import BrowserSession, SessionClient
-
-    sids = sa.select(BrowserSession.sid).where(BrowserSession.account_id == account_id)
-    db.session.execute(sa.delete(SessionClient).where(SessionClient.sid.in_(sids)))
-
-
 def _forget_mail(email: str) -> None:
-    """Invitations and outbox copies addressed to the person hold personal data too."""
-    from idp.admin.invitations_models import Invitation
-    from idp.mail.models import OutboxMessage
-
-    db.session.execute(sa.delete(Invitation).where(Invitation.email == email))
+    """Outbox copies addressed to the person hold personal data too."""
     recipients = sa.cast(OutboxMessage.recipients, sa.String)
     db.session.execute(sa.delete(OutboxMessage).where(recipients.contains(f'"{email}"')))
 
@@ -60,13 +52,13 @@ def delete_account(account: Account, *, actor: Account | None = None) -> None:
     `actor` is the admin who removed it (None: the person themself). Export the data
     first (idp.accounts.export) when it must be handed over.
     """
-    from idp.oidc.sessions import end_sessions
-
     told = end_sessions(account, "deleted", revoke_all_tokens=True)
     account_id, email, secondary = account.id, account.email, account.secondary_email
+    # The other areas' rows that name the account without a foreign key (by sid, by
+    # address: invitations), before the rows they go through disappear.
+    answers(signals.account_deleting, account=account)
     db.session.flush()
     db.session.expunge(account)
-    _forget_browser_sessions(account_id)
     _remove_rows(Account.__table__, Account.__table__.c.id == account_id)
     _forget_mail(email)
     if secondary:

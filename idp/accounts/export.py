@@ -15,9 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, current_app
 
+from idp.accounts import signals
 from idp.accounts.models import Account, PasswordHistory, TermsAcceptance
+from idp.audit import services as audit_services
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.core.signals import answers
 
 FORMAT = "compte.personal-data/1"
 
@@ -50,7 +53,8 @@ EXPLICIT_TABLES = {"account", "password_history", "terms_acceptance", "audit_eve
 SECRET_MARKERS = ("hash", "secret", "password", "private", "jwk", "token")
 
 
-def _plain(value: Any) -> Any:
+def as_json_value(value: Any) -> Any:
+    """`value` as the export writes it: dates in ISO 8601 (UTC times end with Z)."""
     if isinstance(value, datetime):
         return value.isoformat() + ("Z" if value.tzinfo is None else "")
     if isinstance(value, date):
@@ -67,7 +71,7 @@ def _is_secret(column: str) -> bool:
 def _rows(table: sa.Table, where: Any) -> list[dict[str, Any]]:
     columns = [c for c in table.columns if not _is_secret(c.name)]
     result = db.session.execute(sa.select(*columns).where(where))
-    return [{k: _plain(v) for k, v in row._mapping.items()} for row in result]
+    return [{k: as_json_value(v) for k, v in row._mapping.items()} for row in result]
 
 
 def _linked_tables() -> list[tuple[sa.Table, sa.Column]]:
@@ -85,17 +89,14 @@ def _linked_tables() -> list[tuple[sa.Table, sa.Column]]:
 
 def export_account(account: Account) -> dict[str, Any]:
     """The personal data of `account` as a JSON-ready dict."""
-    from idp.admin.invitations_models import Invitation
-    from idp.audit import services as audit_services
-
     data: dict[str, Any] = {
         "format": FORMAT,
-        "generated_at": _plain(utcnow()),
+        "generated_at": as_json_value(utcnow()),
         "issuer": current_app.config["ISSUER"],
-        "account": {field: _plain(getattr(account, field)) for field in ACCOUNT_FIELDS},
+        "account": {field: as_json_value(getattr(account, field)) for field in ACCOUNT_FIELDS},
     }
     data["password_history"] = [
-        {"set_at": _plain(row.created_at)}
+        {"set_at": as_json_value(row.created_at)}
         for row in db.session.scalars(
             db.select(PasswordHistory)
             .where(PasswordHistory.account_id == account.id)
@@ -103,7 +104,7 @@ def export_account(account: Account) -> dict[str, Any]:
         )
     ]
     data["terms_acceptances"] = [
-        {"version": row.version, "accepted_at": _plain(row.accepted_at)}
+        {"version": row.version, "accepted_at": as_json_value(row.accepted_at)}
         for row in db.session.scalars(
             db.select(TermsAcceptance)
             .where(TermsAcceptance.account_id == account.id)
@@ -113,20 +114,9 @@ def export_account(account: Account) -> dict[str, Any]:
     data["activity"] = [
         audit_services.as_dict(event, with_ids=False) for event in audit_services.events_of(account)
     ]
-    data["invitations"] = [
-        {
-            "service": row.client_id,
-            "created_at": _plain(row.created_at),
-            "expires_at": _plain(row.expires_at),
-            "accepted_at": _plain(row.accepted_at),
-            "revoked_at": _plain(row.revoked_at),
-        }
-        for row in db.session.scalars(
-            db.select(Invitation)
-            .where((Invitation.email == account.email) | (Invitation.account_id == account.id))
-            .order_by(Invitation.id)
-        )
-    ]
+    # The other areas' sections (invitations sent to the address…).
+    for sections in answers(signals.account_exporting, account=account):
+        data.update(sections)
     other: dict[str, list[dict[str, Any]]] = {}
     for table, column in _linked_tables():
         rows = _rows(table, column == account.id)

@@ -14,6 +14,7 @@ from idp.core.extensions import db
 
 __all__ = [
     "Account",
+    "BrowserSession",
     "PasswordHistory",
     "RegistrationDraft",
     "TermsAcceptance",
@@ -138,3 +139,27 @@ class RegistrationDraft(db.Model):
     data: Mapped[dict] = mapped_column(db.JSON, nullable=False, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(nullable=False, index=True)
+
+
+class BrowserSession(db.Model):
+    """One Compte login in one browser: the `sid` of OpenID Connect session management.
+
+    The server-side truth of a session: the browser's cookie only names it, and every
+    request checks it here (idp/accounts/sessions.py), so an ended session stays ended even
+    for a copy of its cookie."""
+
+    __tablename__ = "oauth_browser_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    # Updated at most once a minute (SESSION_IDLE_TIMEOUT counts from it).
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    ended_at: Mapped[datetime | None]
+    # Why it ended: logout, logout_everywhere, idle, expired, password_changed, locked…
+    ended_reason: Mapped[str | None] = mapped_column(String(24))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))

@@ -24,13 +24,13 @@ from idp.accounts.models import Account
 from idp.accounts.passwords import verify_password
 from idp.accounts.recipients import recipients_for
 from idp.accounts.services import find_by_email, normalise_email, set_password, stand_in
+from idp.accounts.sessions import end_sessions
 from idp.accounts.throttle import LoginThrottle
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.core.urls import external_url
 from idp.mail.models import OutboxMessage
 from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
-from idp.oidc.sessions import end_sessions
 
 RESET = "reset"
 SECONDARY = "secondary"

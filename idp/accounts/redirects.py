@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from idp.accounts.signals import service_origins
+from idp.core.signals import answers
+
 log = logging.getLogger(__name__)
 
 
@@ -42,13 +45,9 @@ def is_safe_next(url: str | None, allowed_origins: set[str] | frozenset[str] = f
 
 
 def allowed_origins() -> set[str]:
-    """Origins of the launcher entries (relative URLs only until the launcher area exists)."""
+    """Origins of the organisation's services (the launcher's entries)."""
     try:
-        from idp.launcher.services import entry_origins
-    except ImportError:  # the launcher area has not landed yet: relative URLs only
-        return set()
-    try:
-        return set(entry_origins())
+        return {origin for found in answers(service_origins) for origin in found}
     except Exception:  # noqa: BLE001 - never fail a login because of the launcher
         log.exception("could not read the launcher origins")
         return set()

@@ -20,7 +20,7 @@ from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from idp import audit
-from idp.accounts import links
+from idp.accounts import links, signals
 from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance
 from idp.accounts.passwords import hash_password
@@ -30,6 +30,7 @@ from idp.accounts.services import create_account, find_by_email, normalise_email
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
+from idp.core.signals import answers, first_answer
 from idp.core.urls import external_url
 from idp.mail.models import OutboxMessage
 from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
@@ -97,10 +98,8 @@ def is_expired(account: Account, now=None) -> bool:
 
 
 def services_opened(account: Account | None = None) -> list[Any]:
-    """The launcher entries the account opens (name + description), for the mail."""
-    from idp.launcher.services import entries_for
-
-    return entries_for(account)
+    """The services the account opens (name + description), for the mail."""
+    return [entry for found in answers(signals.services_opened, account=account) for entry in found]
 
 
 def _mail_context(account: Account) -> dict[str, Any]:
@@ -296,8 +295,6 @@ def _account_for(data: dict[str, Any]) -> Account | None:
 
 def confirm(token: str) -> Confirmation:
     """Confirm the address behind a link; the link works once and expires."""
-    from idp.admin.invitations import landing_url_after_confirmation
-
     try:
         data = links.read_token(PURPOSE, token, max_age())
     except LinkAlreadyUsed:
@@ -321,7 +318,14 @@ def confirm(token: str) -> Confirmation:
     db.session.commit()
     # The invited service first; else where the person was going when they registered
     # (checked again: the launcher's origins may have changed since the mail was sent).
-    next_url = landing_url_after_confirmation(account, data.get("i")) or safe_next(data.get("n"))
+    landing = (
+        first_answer(
+            signals.landing_after_confirmation, account=account, invitation_token=data.get("i")
+        )
+        if data.get("i")
+        else None
+    )
+    next_url = landing or safe_next(data.get("n"))
     return Confirmation("confirmed", account, next_url)
 
 

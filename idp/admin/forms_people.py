@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
-    PasswordField,
     RadioField,
     SearchField,
     SelectField,
@@ -87,15 +86,3 @@ class AdminDeleteForm(FlaskForm):
         validators=[DataRequired(_l("Cochez la case pour confirmer la suppression."))],
     )
     submit = SubmitField(_l("Supprimer définitivement"))
-
-
-class SelfDeleteForm(FlaskForm):
-    password = PasswordField(
-        _l("Votre mot de passe"),
-        validators=[DataRequired(_l("Saisissez votre mot de passe pour confirmer."))],
-    )
-    confirm = BooleanField(
-        _l("Je comprends que mon compte et mes données seront supprimés définitivement"),
-        validators=[DataRequired(_l("Cochez la case pour confirmer la suppression."))],
-    )
-    submit = SubmitField(_l("Supprimer mon compte"))

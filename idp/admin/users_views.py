@@ -13,6 +13,7 @@ from idp import audit
 from idp.accounts import deletion
 from idp.accounts import export as account_export
 from idp.accounts.models import Account
+from idp.accounts.sessions import end_sessions
 from idp.accounts.throttle import LoginThrottle
 from idp.admin.access import admin_required, get_row
 from idp.admin.forms_people import ActionForm, AdminDeleteForm, SearchForm
@@ -22,7 +23,6 @@ from idp.audit import services as audit_services
 from idp.audit.labels import label
 from idp.core.clock import utcnow
 from idp.core.extensions import db
-from idp.oidc.sessions import end_sessions
 
 # How long after downloading the export the removal may be confirmed, in seconds.
 EXPORT_FRESHNESS = 15 * 60

@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         audit_views,
         clients_views,
         invitation_landing,
+        invitations_accounts,
         invitations_views,
         mail_views,
         registration,
@@ -49,3 +50,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(invitation_landing.bp)
     registration.init_app(app)
     api.init_app(app)
+    invitations_accounts.init_app(app)

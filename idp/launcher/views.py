@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from idp.accounts import signals
 from idp.launcher import api
-from idp.launcher.services import entries_for
+from idp.launcher.services import delete_entry, entries_for, entry_for_client, entry_origins
+from idp.oidc import signals as oidc_signals
 
 bp = Blueprint("launcher", __name__)
 
@@ -66,6 +70,29 @@ def services():
     return response
 
 
+def _origins(app: Flask) -> set[str]:
+    return entry_origins()
+
+
+def _opened(app: Flask, *, account: Any) -> list[Any]:
+    return entries_for(account)
+
+
+def _description(app: Flask, *, client_id: str) -> str | None:
+    entry = entry_for_client(client_id)
+    return entry.description if entry else None
+
+
+def _forget_client(app: Flask, *, client: Any) -> None:
+    delete_entry(client.client_id)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(api.bp)
+    # What account journeys ask of the launcher (idp/accounts/signals.py).
+    signals.service_origins.connect(_origins, app)
+    signals.services_opened.connect(_opened, app)
+    # And what the OpenID Provider asks of it (idp/oidc/signals.py).
+    oidc_signals.client_description.connect(_description, app)
+    oidc_signals.client_deleting.connect(_forget_client, app)

@@ -17,6 +17,8 @@ from sqlalchemy import func
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
+from idp.core.signals import answers
+from idp.oidc import signals
 from idp.oidc.client_rules import (  # noqa: F401  (re-exported: the contract of this module)
     ACCESS_TOKEN_FORMATS,
     AUTH_METHODS,
@@ -243,12 +245,7 @@ def delete_client(client: Client) -> None:
     # Explicit deletes: SQLite does not enforce ON DELETE CASCADE without a pragma.
     for model in (Token, AuthorizationCode, Consent, SessionClient):
         db.session.execute(db.delete(model).where(model.client_id == client_id))
-    try:  # The launcher entry, when the launcher area is installed.
-        from idp.launcher.models import LauncherEntry
-
-        db.session.execute(db.delete(LauncherEntry).where(LauncherEntry.client_id == client_id))
-    except ImportError:  # pragma: no cover
-        pass
+    answers(signals.client_deleting, client=client)  # its launcher entry
     db.session.delete(client)
     db.session.flush()
 

@@ -146,6 +146,6 @@ class EndSessionEndpoint(_EndSessionEndpoint):
         return claims
 
     def end_session(self, end_session_request) -> None:
-        # The view performs the logout (sessions.end_browser_session) and renders the
+        # The view performs the logout (idp/accounts/sessions.finish_logout) and renders the
         # page with the front-channel iframes; nothing to do here.
         g.oidc_end_session_request = end_session_request

@@ -1,5 +1,10 @@
 """Telling relying parties about a logout: back-channel logout tokens and front-channel
-iframe URLs (OpenID Connect Back-Channel / Front-Channel Logout 1.0)."""
+iframe URLs (OpenID Connect Back-Channel / Front-Channel Logout 1.0).
+
+Sessions end in one place, idp/accounts/sessions.end_sessions; the receivers here, connected
+by `init_app`, do the OpenID part: revoke the tokens issued in the ended sessions, send the
+back-channel logouts, give the logout page its front-channel addresses, and forget which
+services a deleted account's sessions used."""
 
 from __future__ import annotations
 
@@ -7,18 +12,22 @@ import logging
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
-from flask import current_app
+import sqlalchemy as sa
+from flask import Flask, current_app
 from joserfc import jwt
 
-from idp.accounts.models import Account
+from idp.accounts import signals
+from idp.accounts.models import Account, BrowserSession
+from idp.accounts.sessions import LogoutFrames
 from idp.audit import record
 from idp.core.extensions import db
 from idp.oidc.claims import subject_for
 from idp.oidc.keys import signing_key
-from idp.oidc.models import Client
+from idp.oidc.models import Client, SessionClient, Token
 
 log = logging.getLogger(__name__)
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -94,3 +103,65 @@ def frontchannel_urls(sid: str, clients: list[Client]) -> list[str]:
         query = parse_qsl(parts.query) + [("iss", issuer), ("sid", sid)]
         urls.append(urlunsplit(parts._replace(query=urlencode(query))))
     return urls
+
+
+def session_clients(sid: str | None) -> list[Client]:
+    """The clients that received a code during browser session `sid`."""
+    if not sid:
+        return []
+    return [
+        row.client
+        for row in db.session.scalars(db.select(SessionClient).where(SessionClient.sid == sid))
+        if row.client is not None and not row.client.disabled
+    ]
+
+
+# --- Receivers of idp/accounts/signals.py ---------------------------------------------------
+
+
+def revoke_session_tokens(
+    app: Flask, *, account: Account, sids: list[str], everything: bool, now: datetime
+) -> int:
+    """Revoke the tokens issued in sessions `sids` (offline_access ones survive a plain
+    logout, as their name says), or every token of the account when `everything`."""
+    query = sa.update(Token).where(Token.account_id == account.id, Token.revoked_at.is_(None))
+    if not everything:
+        if not sids:
+            return 0
+        query = query.where(Token.sid.in_(sids), sa.not_(Token.scope.contains("offline_access")))
+    return db.session.execute(query.values(revoked_at=now)).rowcount or 0
+
+
+def tell_services(app: Flask, *, account: Account, sids: list[str]) -> int:
+    """Back-channel logout of each ended session to the services that received a code in
+    it; a failing service does not stop the others, nor the caller. Returns how many
+    services were told."""
+    told = 0
+    for sid in sids:
+        try:
+            results = send_backchannel_logouts(account, sid, session_clients(sid))
+        except Exception:  # one RP's failure must not block the others, nor the caller
+            log.exception("back-channel logout failed for a session of account %s", account.id)
+            db.session.rollback()
+            continue
+        told += sum(1 for error in results.values() if error is None)
+    return told
+
+
+def logout_frames(app: Flask, *, sid: str) -> LogoutFrames:
+    """The services of this browser's session and their front-channel logout addresses."""
+    clients = session_clients(sid)
+    return LogoutFrames(services=len(clients), frames=frontchannel_urls(sid, clients))
+
+
+def forget_sessions_of(app: Flask, *, account: Account) -> None:
+    """Which services each browser session used is keyed by sid, not by account."""
+    sids = sa.select(BrowserSession.sid).where(BrowserSession.account_id == account.id)
+    db.session.execute(sa.delete(SessionClient).where(SessionClient.sid.in_(sids)))
+
+
+def init_app(app: Flask) -> None:
+    signals.sessions_ending.connect(revoke_session_tokens, app)
+    signals.sessions_ended.connect(tell_services, app)
+    signals.logout_requested.connect(logout_frames, app)
+    signals.account_deleting.connect(forget_sessions_of, app)

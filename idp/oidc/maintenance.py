@@ -6,11 +6,12 @@ import logging
 import time
 from datetime import timedelta
 
+from idp.accounts.models import BrowserSession
+from idp.accounts.sessions import lifetimes
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.oidc.keys import prune_keys
-from idp.oidc.models import AuthorizationCode, BrowserSession, SessionClient, Token, UsedJti
-from idp.oidc.sessions import lifetimes
+from idp.oidc.models import AuthorizationCode, SessionClient, Token, UsedJti
 from idp.oidc.tokens import forget_retry_answers
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""Tables of the OpenID Provider: clients, codes, tokens, consents, keys, browser sessions.
+"""Tables of the OpenID Provider: clients, codes, tokens, consents, keys, and
+which services each browser session (idp/accounts/models.py) used.
 
 Secrets (client secrets, codes, access and refresh tokens) are stored as SHA-256 hex
 digests in indexed columns: one indexed lookup finds them, a database leak reveals none.
@@ -29,7 +30,6 @@ from idp.core.digest import matches_digest
 from idp.core.extensions import db
 
 __all__ = [
-    "BrowserSession",
     "Client",
     "Consent",
     "AuthorizationCode",
@@ -313,30 +313,6 @@ class SigningKey(db.Model):
     retired_at: Mapped[datetime | None]
     # Published in JWKS until then (None while in use).
     not_after: Mapped[datetime | None]
-
-
-class BrowserSession(db.Model):
-    """One Compte login in one browser: the `sid` of OpenID Connect session management.
-
-    The server-side truth of a session: the browser's cookie only names it, and every
-    request checks it here (idp/oidc/sessions.py), so an ended session stays ended even
-    for a copy of its cookie."""
-
-    __tablename__ = "oauth_browser_session"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), index=True, nullable=False
-    )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
-    # Updated at most once a minute (SESSION_IDLE_TIMEOUT counts from it).
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
-    ended_at: Mapped[datetime | None]
-    # Why it ended: logout, logout_everywhere, idle, expired, password_changed, locked…
-    ended_reason: Mapped[str | None] = mapped_column(String(24))
-    ip_address: Mapped[str | None] = mapped_column(String(45))
-    user_agent: Mapped[str | None] = mapped_column(String(300))
 
 
 class SessionClient(db.Model):

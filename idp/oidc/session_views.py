@@ -8,10 +8,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from idp.accounts import sessions
 from idp.core.extensions import csrf, db
 from idp.core.i18n import remember_ui_locales
 from idp.oidc import consent as consents
-from idp.oidc import sessions
 from idp.oidc.bounds import Violation
 from idp.oidc.claims import subject_for
 from idp.oidc.forms import LogoutConfirmForm, LogoutEverywhereForm

@@ -28,8 +28,9 @@ from joserfc.errors import JoseError
 
 from idp.core.extensions import csrf, db
 from idp.core.i18n import remember_ui_locales
+from idp.core.signals import first_answer
 from idp.oidc import consent as consents
-from idp.oidc import discovery, guard, prepared, session_views, sessions, tokens
+from idp.oidc import discovery, guard, logout, prepared, session_views, signals, tokens
 from idp.oidc.bounds import Violation, first_violation
 from idp.oidc.claims import describe_scopes, subject_for
 from idp.oidc.forms import ConsentForm, LogoutEverywhereForm
@@ -240,14 +241,7 @@ def authorize():
 
 
 def _consent_page(form: ConsentForm, client, scope: str) -> Response:
-    description = ""
-    try:
-        from idp.launcher.services import entry_for_client
-
-        entry = entry_for_client(client.client_id)
-        description = entry.description if entry else ""
-    except ImportError:  # pragma: no cover - launcher area absent
-        pass
+    description = first_answer(signals.client_description, client_id=client.client_id) or ""
     page = render_template(
         "oidc/consent.html",
         form=form,
@@ -327,7 +321,7 @@ def init_app(app: Flask) -> None:
     guard.protect(app, "oidc_session.end_session", session_views.refuse_logout_request)
     app.extensions["compte.discovery"] = discovery.prepare(app)
     prepared.install(app)
-    sessions.init_app(app)
+    logout.init_app(app)
     app.jinja_env.globals["oidc_connected_apps"] = session_views.connected_apps
     app.jinja_env.globals["oidc_logout_everywhere_form"] = LogoutEverywhereForm
     app.jinja_env.globals["oidc_describe_scopes"] = describe_scopes

@@ -13,7 +13,7 @@ from joserfc.jwk import KeySet
 from werkzeug.wrappers import Request, Response
 
 import idp.accounts.views.data  # noqa: F401  (routes on the accounts blueprint; see report)
-from idp.accounts.models import Account
+from idp.accounts.models import Account, BrowserSession
 from idp.accounts.services import create_account
 from idp.admin import invitations
 from idp.admin.invitations_models import Invitation
@@ -21,7 +21,7 @@ from idp.audit.models import AuditEvent
 from idp.core.extensions import db
 from idp.launcher.services import set_entry
 from idp.oidc.clients import create_client
-from idp.oidc.models import BrowserSession, Consent, SessionClient, Token
+from idp.oidc.models import Consent, SessionClient, Token
 from tests.admin.conftest import PASSWORD, csrf_token
 from tests.support.servers import free_port, serve_wsgi, wait_until
 

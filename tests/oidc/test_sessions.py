@@ -11,8 +11,9 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp import create_app
+from idp.accounts.models import BrowserSession
 from idp.core.extensions import db
-from idp.oidc.models import BrowserSession, Token
+from idp.oidc.models import Token
 from tests.oidc.conftest import Browser, callback_params, csrf_of
 from tests.oidc.helpers import authorize_url, exchange, pkce, userinfo
 from tests.oidc.rp_server import LogoutRecorder

@@ -7,9 +7,8 @@ import time
 
 from flask import Flask
 
-from idp.accounts.models import Account
+from idp.accounts.models import Account, BrowserSession
 from idp.core.extensions import db
-from idp.oidc.models import BrowserSession
 
 
 def sign_in(client, account_id: int) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     PasswordField,
@@ -95,3 +96,15 @@ class ConfirmActionForm(FlaskForm):
     """A button behind CSRF (remove the secondary e-mail…)."""
 
     submit = SubmitField(_l("Confirmer"))
+
+
+class SelfDeleteForm(FlaskForm):
+    password = PasswordField(
+        _l("Votre mot de passe"),
+        validators=[DataRequired(_l("Saisissez votre mot de passe pour confirmer."))],
+    )
+    confirm = BooleanField(
+        _l("Je comprends que mon compte et mes données seront supprimés définitivement"),
+        validators=[DataRequired(_l("Cochez la case pour confirmer la suppression."))],
+    )
+    submit = SubmitField(_l("Supprimer mon compte"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, request
 
+from idp.accounts import sessions
 from idp.core.extensions import login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
         terms,
     )
 
+    sessions.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"

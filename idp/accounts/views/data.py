@@ -8,10 +8,11 @@ from flask_login import current_user, login_required
 
 from idp import audit
 from idp.accounts import deletion, export
+from idp.accounts.forms.profile import SelfDeleteForm
 from idp.accounts.models import Account
 from idp.accounts.passwords import verify_password
+from idp.accounts.sessions import finish_logout
 from idp.accounts.views import bp
-from idp.admin.forms_people import SelfDeleteForm
 from idp.audit import services as audit_services
 from idp.audit.labels import label
 from idp.core.extensions import db, limiter
@@ -60,8 +61,6 @@ def my_data_delete():
                 )
             )
         elif verify_password(form.password.data, current_user.password_hash):
-            from idp.oidc.sessions import finish_logout
-
             account = current_user._get_current_object()  # noqa: SLF001 - the real Account
             flash(_("Votre compte et vos données ont été supprimés. Au revoir !"), "success")
             # This browser's logout first (back- and front-channel to its services, the

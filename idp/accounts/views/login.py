@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from idp.accounts import login as auth
 from idp.accounts.forms.login import LoginForm
 from idp.accounts.redirects import safe_next
+from idp.accounts.sessions import finish_logout
 from idp.accounts.steady import not_secret, steady_answer
 from idp.accounts.throttle import LoginThrottle
 from idp.accounts.views import bp
@@ -151,6 +152,4 @@ def _locked_message() -> str:
 
 @bp.post("/logout")
 def logout():
-    from idp.oidc.sessions import finish_logout
-
     return finish_logout()

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from idp.accounts import policy
+from idp.accounts import policy, sessions
 from idp.accounts import profile as service
 from idp.accounts.errors import (
     InvalidCredentials,
@@ -22,7 +22,6 @@ from idp.accounts.forms.login import ChangePasswordForm, ForgotPasswordForm, Res
 from idp.accounts.steady import steady_answer
 from idp.accounts.views import bp
 from idp.core.extensions import limiter
-from idp.oidc import sessions
 
 
 def _reused_message() -> str:

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from idp.accounts import policy, registration
+from idp.accounts import policy, registration, signals
 from idp.accounts.forms.registration import (
     CancelForm,
     IdentityStepForm,
@@ -33,6 +33,7 @@ from idp.accounts.redirects import safe_next
 from idp.accounts.steady import steady_answer
 from idp.accounts.views import bp
 from idp.core.extensions import limiter
+from idp.core.signals import first_answer
 
 # The wizard's draft lives on the server (registration.save_draft); the session only holds
 # its random key. DRAFT is where an older version kept the whole draft: dropped when seen.
@@ -79,9 +80,7 @@ def _next_from(*candidates: str | None) -> str | None:
 
 
 def _invitation() -> dict[str, Any] | None:
-    from idp.admin.invitations import prefill_from_request
-
-    return prefill_from_request(request.args)
+    return first_answer(signals.invitation_prefill, args=request.args)
 
 
 def _apply_invitation(form, invitation: dict[str, Any] | None, *, posted: bool) -> None:

@@ -7,11 +7,12 @@ on every request that looks at the person: ended, account locked or deleted, pas
 changed, idle longer than SESSION_IDLE_TIMEOUT, older than SESSION_MAX_LIFETIME — any of
 these and the request is anonymous, whatever the cookie says (a copied cookie included).
 
-`end_sessions()` ends sessions for good (logout, "Se déconnecter partout", password
-change, lock, deletion): rows ended, the tokens issued in them revoked, each relying party
-that received a code told by back-channel logout. `finish_logout()` is the person's
-logout: it ends this browser's session and shows the page that also runs the
-front-channel logouts.
+`end_sessions()` is the one place where sessions end for good (logout, "Se déconnecter
+partout", password change and reset, lock, deletion): rows ended, then, through the
+signals of idp/accounts/signals.py, the tokens issued in them revoked and each relying
+party that received a code told by back-channel logout (idp/oidc/logout.py receives
+them). `finish_logout()` is the person's logout: it ends this browser's session and shows
+the page that also runs the front-channel logouts.
 """
 
 from __future__ import annotations
@@ -37,11 +38,12 @@ from flask import (
 )
 from flask_login import current_user, logout_user, user_logged_in
 
-from idp.accounts.models import Account
+from idp.accounts import signals
+from idp.accounts.models import Account, BrowserSession
 from idp.audit import record
 from idp.core.clock import utcnow
 from idp.core.extensions import db, login_manager
-from idp.oidc.models import BrowserSession, Client, SessionClient, Token
+from idp.core.signals import answers
 
 log = logging.getLogger(__name__)
 
@@ -200,30 +202,16 @@ def init_app(app: Flask) -> None:
 # --- Ending sessions: the one place ------------------------------------------------------
 
 
-def session_clients(sid: str | None) -> list[Client]:
-    """The clients that received a code during browser session `sid`."""
-    if not sid:
-        return []
-    return [
-        row.client
-        for row in db.session.scalars(db.select(SessionClient).where(SessionClient.sid == sid))
-        if row.client is not None and not row.client.disabled
-    ]
-
-
 def current_sid() -> str | None:
     return session.get("sid")
 
 
-def _revoke_tokens(account: Account, sids: list[str], everything: bool, now: datetime) -> int:
-    """Revoke the tokens issued in sessions `sids` (offline_access ones survive a plain
-    logout, as their name says), or every token of the account when `everything`."""
-    query = sa.update(Token).where(Token.account_id == account.id, Token.revoked_at.is_(None))
-    if not everything:
-        if not sids:
-            return 0
-        query = query.where(Token.sid.in_(sids), sa.not_(Token.scope.contains("offline_access")))
-    return db.session.execute(query.values(revoked_at=now)).rowcount or 0
+@dataclass(frozen=True)
+class LogoutFrames:
+    """What a logout page needs from the services of a session (signals.logout_requested)."""
+
+    services: int  # how many services received a code in the session
+    frames: list[str]  # front-channel logout addresses to load in hidden iframes
 
 
 def end_sessions(
@@ -240,8 +228,6 @@ def end_sessions(
     are revoked (every token of the account with `revoke_all_tokens`). Commits; then each
     relying party that received a code in an ended session gets a back-channel logout (a
     failing one does not stop the others). Returns how many relying parties were told."""
-    from idp.oidc.logout import send_backchannel_logouts
-
     now = utcnow()
     query = sa.select(BrowserSession).where(
         BrowserSession.account_id == account.id, BrowserSession.ended_at.is_(None)
@@ -252,20 +238,21 @@ def end_sessions(
     for row in rows:
         row.ended_at, row.ended_reason = now, reason
     ended = [row.sid for row in rows]
-    revoked = _revoke_tokens(account, ended, revoke_all_tokens, now)
+    revoked = sum(
+        answers(
+            signals.sessions_ending,
+            account=account,
+            sids=ended,
+            everything=revoke_all_tokens,
+            now=now,
+        )
+    )
     if (rows or revoked) and reason != "logout":  # a plain logout has its own event
         record("sessions.ended", account=account, reason=reason, sessions=len(rows), tokens=revoked)
     db.session.commit()
-    told = 0
-    for sid in ended:
-        try:
-            results = send_backchannel_logouts(account, sid, session_clients(sid))
-        except Exception:  # one RP's failure must not block the others, nor the caller
-            log.exception("back-channel logout failed for a session of account %s", account.id)
-            db.session.rollback()
-            continue
-        told += sum(1 for error in results.values() if error is None)
-    return told
+    if not ended:
+        return 0
+    return sum(answers(signals.sessions_ended, account=account, sids=ended))
 
 
 def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) -> Response:
@@ -274,13 +261,13 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
 
     `redirect_uri`: a post-logout redirect already validated for its client (state
     included), or None to continue to Compte's login page."""
-    from idp.oidc.logout import frontchannel_urls
-
     sid = session.get("sid")
     account = current_user._get_current_object() if current_user.is_authenticated else None
-    clients = session_clients(sid)
+    found = answers(signals.logout_requested, sid=sid) if sid else []
+    services = sum(plan.services for plan in found)
+    frames = [url for plan in found for url in plan.frames]
     if account is not None:
-        record("logout", account=account, sid_known=bool(sid), clients=len(clients))
+        record("logout", account=account, sid_known=bool(sid), clients=services)
         end_sessions(  # commits the event with the sessions' end
             account,
             "logout_everywhere" if everywhere else "logout",
@@ -289,11 +276,10 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
         )
         logout_user()
     _forget_login()
-    frames = frontchannel_urls(sid, clients) if sid else []
     continue_url = redirect_uri or url_for("accounts.login")
     response = make_response(
         render_template(
-            "oidc/logged_out.html",
+            "accounts/logged_out.html",
             frames=frames,
             continue_url=continue_url,
             everywhere=everywhere,
@@ -309,7 +295,7 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
         # Nothing to load in the background: go straight on.
         response = make_response("", 302)
         response.headers["Location"] = redirect_uri
-    current_app.logger.info("logout: %d relying parties notified", len(clients))
+    current_app.logger.info("logout: %d relying parties notified", services)
     return response
 
 
