@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from idp.accounts import links, registration
+from idp.captcha.services import purge_expired as purge_captchas
 from idp.core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -13,20 +15,12 @@ def run(now=None) -> dict[str, int]:
     """Delete expired unconfirmed registrations and registration drafts, markers of used
     links that expired anyway, and expired captcha challenges. Commits; returns how many
     of each were removed."""
-    from idp.accounts import links, registration
-
     counts = {
         "registrations": registration.purge_expired(now),
         "registration_drafts": registration.purge_expired_drafts(now),
         "used_links": links.purge_used(now),
-        "captchas": 0,
+        "captchas": purge_captchas(now),
     }
-    try:
-        from idp.captcha.services import purge_expired as purge_captchas
-    except ImportError:  # the captcha area is optional here
-        purge_captchas = None
-    if purge_captchas is not None:
-        counts["captchas"] = purge_captchas(now)
     db.session.commit()
     log.info("accounts purge: %s", counts)
     return counts

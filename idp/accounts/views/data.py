@@ -12,7 +12,7 @@ from idp.accounts.forms.profile import SelfDeleteForm
 from idp.accounts.models import Account
 from idp.accounts.passwords import verify_password
 from idp.accounts.sessions import finish_logout
-from idp.accounts.views import bp
+from idp.accounts.views.blueprint import bp
 from idp.audit import services as audit_services
 from idp.audit.labels import label
 from idp.core.extensions import db, limiter

@@ -9,12 +9,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from idp.accounts import login as auth
+from idp.accounts import registration
 from idp.accounts.forms.login import LoginForm
 from idp.accounts.redirects import safe_next
 from idp.accounts.sessions import finish_logout
 from idp.accounts.steady import not_secret, steady_answer
 from idp.accounts.throttle import LoginThrottle
-from idp.accounts.views import bp
+from idp.accounts.views.blueprint import bp
 from idp.core.extensions import limiter
 
 
@@ -53,8 +54,6 @@ def _render(form: LoginForm, error: str | None = None, notice: str | None = None
 
 def _resend_confirmation(account) -> str:
     """The password matched an unconfirmed account: send the link again, say so."""
-    from idp.accounts import registration
-
     if registration.is_expired(account):
         registration.resend(account.email)  # removes the expired registration
         return _(

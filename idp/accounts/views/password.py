@@ -20,7 +20,7 @@ from idp.accounts.errors import (
 )
 from idp.accounts.forms.login import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
 from idp.accounts.steady import steady_answer
-from idp.accounts.views import bp
+from idp.accounts.views.blueprint import bp
 from idp.core.extensions import limiter
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from idp.accounts import profile as service
 from idp.accounts.errors import InvalidCredentials, LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.forms.profile import ConfirmActionForm, IdentityForm, SecondaryEmailForm
-from idp.accounts.views import bp
+from idp.accounts.views.blueprint import bp
 
 
 def _account():

@@ -31,7 +31,7 @@ from idp.accounts.forms.registration import (
 )
 from idp.accounts.redirects import safe_next
 from idp.accounts.steady import steady_answer
-from idp.accounts.views import bp
+from idp.accounts.views.blueprint import bp
 from idp.core.extensions import limiter
 from idp.core.signals import first_answer
 

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from idp.accounts.forms.registration import AcceptTermsForm
 from idp.accounts.redirects import safe_next
 from idp.accounts.registration import accept_terms
-from idp.accounts.views import bp
+from idp.accounts.views.blueprint import bp
 from idp.core.config import CONFIG_DIR
 from idp.core.extensions import db
 from idp.core.urls import MACHINE_PATHS
