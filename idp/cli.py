@@ -11,6 +11,7 @@ import click
 from flask import Flask
 
 AREA_CLIS = (
+    "idp.core.cli",
     "idp.accounts.cli",
     "idp.oidc.cli",
     "idp.admin.cli",
