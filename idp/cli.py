@@ -13,6 +13,7 @@ from idp import create_app
 from idp.accounts import cli as accounts_cli
 from idp.admin import cli as admin_cli
 from idp.audit import cli as audit_cli
+from idp.core import settings_cli
 from idp.core.cli import AppContext, pass_app
 from idp.mail import cli as mail_cli
 from idp.oidc import cli as oidc_cli
@@ -106,7 +107,7 @@ def mailsink(ctx: AppContext, port: int, host: str, directory: str | None) -> No
             pass
 
 
-for area_cli in (accounts_cli, oidc_cli, admin_cli, audit_cli, mail_cli):
+for area_cli in (settings_cli, accounts_cli, oidc_cli, admin_cli, audit_cli, mail_cli):
     area_cli.register(main)
 
 if __name__ == "__main__":  # pragma: no cover

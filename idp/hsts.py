@@ -14,11 +14,11 @@ HEADER = "Strict-Transport-Security"
 
 def header_value(config: Mapping[str, Any]) -> str | None:
     """The header's value for these settings, or None when it must not be sent."""
-    max_age = int(config.get("HSTS_MAX_AGE", 31536000) or 0)
-    if not str(config.get("ISSUER", "")).startswith("https://") or max_age <= 0:
+    max_age = int(config["HSTS_MAX_AGE"] or 0)
+    if not str(config["ISSUER"]).startswith("https://") or max_age <= 0:
         return None
     value = f"max-age={max_age}"
-    return value + "; includeSubDomains" if config.get("HSTS_INCLUDE_SUBDOMAINS") else value
+    return value + "; includeSubDomains" if config["HSTS_INCLUDE_SUBDOMAINS"] else value
 
 
 class StrictTransportSecurity:

@@ -57,11 +57,11 @@ class Operations:
     def __init__(self, app: Flask, wsgi_app: Callable) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self.token = str(app.config.get("METRICS_TOKEN") or "").encode()
+        self.token = str(app.config["METRICS_TOKEN"]).encode()
         if self.token and len(self.token) < 16:
             raise ConfigError("METRICS_TOKEN must be at least 16 characters long")
         self.networks = parse_networks(
-            app.config.get("METRICS_ALLOWED_NETWORKS"), "METRICS_ALLOWED_NETWORKS"
+            app.config["METRICS_ALLOWED_NETWORKS"], "METRICS_ALLOWED_NETWORKS"
         )
         self.routes: dict[str, Callable[[dict], Answer | None]] = {
             "/healthz": self.healthz,

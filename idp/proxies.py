@@ -168,7 +168,7 @@ class TrustedProxies:
 def install(app) -> None:
     """Put the middleware in front of everything when TRUSTED_PROXIES is set."""
     # Werkzeug's ProxyFix trusts a fixed number of hops, not a set of networks: hand-written.
-    networks = parse_networks(app.config.get("TRUSTED_PROXIES"), "TRUSTED_PROXIES")
+    networks = parse_networks(app.config["TRUSTED_PROXIES"], "TRUSTED_PROXIES")
     if networks:
-        headers = str(app.config.get("PROXY_HEADERS") or "x-forwarded").lower()
+        headers = str(app.config["PROXY_HEADERS"]).lower()
         app.wsgi_app = TrustedProxies(app.wsgi_app, networks, headers)

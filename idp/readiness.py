@@ -98,7 +98,7 @@ def bounded(app: Flask, name: str, function: Callable[[], Any]) -> Any:
 
 def timeout(app: Flask) -> float:
     """Seconds a check may take (HEALTH_CHECK_TIMEOUT, at least 0.1)."""
-    return max(0.1, float(app.config.get("HEALTH_CHECK_TIMEOUT", 2)))
+    return max(0.1, float(app.config["HEALTH_CHECK_TIMEOUT"]))
 
 
 def limit_statement(connection: sa.Connection, seconds: float) -> None:

@@ -204,7 +204,7 @@ def set_secondary(account: Account, email: str, password: str) -> SecondaryResul
 
 
 def _secondary_max_age() -> int:
-    return int(current_app.config.get("SECONDARY_EMAIL_MAX_AGE", 259200))
+    return int(current_app.config["SECONDARY_EMAIL_MAX_AGE"])
 
 
 def confirm_secondary(token: str) -> Account:

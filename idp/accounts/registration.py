@@ -123,7 +123,7 @@ def _mail_context(account: Account) -> dict[str, Any]:
 def _link_max() -> int:
     # SMTP refuses lines over 998 characters (RFC 5321) and the HTML mail shows the link
     # twice on one line: a longer link would make the mail undeliverable.
-    return int(current_app.config.get("CONFIRMATION_LINK_MAX_LENGTH", 400))
+    return int(current_app.config["CONFIRMATION_LINK_MAX_LENGTH"])
 
 
 def _service_home(next_url: str) -> str | None:
@@ -375,7 +375,7 @@ def purge_expired(now=None) -> int:
 
 
 def draft_max_age() -> int:
-    return int(current_app.config.get("REGISTRATION_DRAFT_MAX_AGE", 3600))
+    return int(current_app.config["REGISTRATION_DRAFT_MAX_AGE"])
 
 
 def _live_draft(key: str | None, now) -> RegistrationDraft | None:

@@ -63,9 +63,9 @@ class State:
 def current_policy() -> Policy:
     config = current_app.config
     return Policy(
-        captcha_after=int(config.get("LOGIN_CAPTCHA_AFTER", 3)),
-        delay=int(config.get("LOGIN_FAILURE_DELAY", 2)),
-        window=int(config.get("LOGIN_FAILURE_WINDOW", 900)),
+        captcha_after=int(config["LOGIN_CAPTCHA_AFTER"]),
+        delay=int(config["LOGIN_FAILURE_DELAY"]),
+        window=int(config["LOGIN_FAILURE_WINDOW"]),
     )
 
 
@@ -79,7 +79,7 @@ class LoginThrottle:
     def __init__(self, account: Account | None, identifier: str, ip: str | None) -> None:
         self.account = account
         self.policy = current_policy()
-        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "compte")
+        prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
         subject = f"a{account.id}" if account is not None else f"i{_digest(identifier)}"
         self._subject_key = f"{prefix}/login-fail/{subject}"
         self._ip_key = f"{prefix}/login-fail/ip/{ip or '-'}"
@@ -99,7 +99,7 @@ class LoginThrottle:
             return limiter.storage
         storage = current_app.extensions.get(_FALLBACK_STORAGE)
         if storage is None:
-            uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+            uri = current_app.config["RATELIMIT_STORAGE_URI"] or "memory://"
             storage = current_app.extensions[_FALLBACK_STORAGE] = storage_from_string(uri)
         return storage
 

@@ -35,7 +35,6 @@ from idp.core.extensions import db
 from idp.launcher.services import entry_for_client
 
 CIVILITIES = ("mme", "m")
-DEFAULT_MAX_AGE_DAYS = 30
 
 
 class InvitationError(ValueError):
@@ -75,7 +74,7 @@ def service_for(client_id: str) -> Service | None:
 
 
 def max_age_days() -> int:
-    return int(current_app.config.get("INVITATION_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS))
+    return int(current_app.config["INVITATION_MAX_AGE_DAYS"])
 
 
 def link_for(token: str) -> str:

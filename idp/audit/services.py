@@ -13,8 +13,6 @@ from idp.audit.models import AuditEvent
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 
-DEFAULT_RETENTION_DAYS = 365
-
 
 @dataclass
 class Filters:
@@ -75,7 +73,7 @@ def events_of(account: Any) -> list[AuditEvent]:
 
 
 def retention_days() -> int:
-    return int(current_app.config.get("AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    return int(current_app.config["AUDIT_RETENTION_DAYS"])
 
 
 def prune(days: int | None = None, now: datetime | None = None) -> int:

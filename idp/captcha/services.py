@@ -28,10 +28,6 @@ from idp.core.extensions import db
 # `observer(challenge_id, text)` told the characters of every new challenge.
 OBSERVER_KEY = "compte.captcha_observer"
 
-DEFAULT_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ23456789"
-DEFAULT_LENGTH = 5
-DEFAULT_MAX_AGE = 600
-
 PENDING = "pending"  # waiting for its answer
 SOLVED = "solved"  # answered right, the form using it may still be accepted once
 EXPIRED = "expired"  # older than CAPTCHA_MAX_AGE
@@ -39,9 +35,9 @@ EXPIRED = "expired"  # older than CAPTCHA_MAX_AGE
 
 def _settings() -> tuple[str, int, int]:
     config = current_app.config
-    alphabet = str(config.get("CAPTCHA_ALPHABET") or DEFAULT_ALPHABET).upper()
-    length = int(config.get("CAPTCHA_LENGTH") or DEFAULT_LENGTH)
-    max_age = int(config.get("CAPTCHA_MAX_AGE") or DEFAULT_MAX_AGE)
+    alphabet = str(config["CAPTCHA_ALPHABET"]).upper()
+    length = int(config["CAPTCHA_LENGTH"])
+    max_age = int(config["CAPTCHA_MAX_AGE"])
     return alphabet, length, max_age
 
 

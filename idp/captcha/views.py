@@ -11,7 +11,7 @@ bp = Blueprint("captcha", __name__, url_prefix="/captcha")
 
 
 def _rate_limit() -> str:
-    return current_app.config.get("CAPTCHA_RATE_LIMIT", "120 per minute")
+    return current_app.config["CAPTCHA_RATE_LIMIT"]
 
 
 def _media(challenge_id: str, body: bytes, mimetype: str) -> Response:

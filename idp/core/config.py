@@ -34,12 +34,31 @@ def _parse_env_value(raw: str) -> Any:
         return raw
 
 
+# Where a setting came from, as `compte config show` tells it (last wins).
+DEFAULT, PRESET, FILE, ENVIRONMENT, OVERRIDE, DERIVED = (
+    "default",
+    "preset",
+    "file",
+    "environment",
+    "override",
+    "derived",
+)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """Return the merged settings. `overrides` (tests) win over everything."""
+    return load_settings_with_sources(environ, overrides)[0]
+
+
+def load_settings_with_sources(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The merged settings, and for each key the layer its value came from (DEFAULT,
+    PRESET, FILE, ENVIRONMENT or OVERRIDE)."""
     environ = os.environ if environ is None else environ
-    settings = _read_toml(CONFIG_DIR / "defaults.toml")
+    defaults = _read_toml(CONFIG_DIR / "defaults.toml")
 
     env = {
         key[len(ENV_PREFIX) :]: _parse_env_value(value)
@@ -51,16 +70,23 @@ def load_settings(
         file_settings = _read_toml(Path(environ["COMPTE_CONFIG"]))
 
     preset = (overrides or {}).get("PRESET") or env.get("PRESET") or file_settings.get("PRESET")
-    preset = preset or settings["PRESET"]
+    preset = preset or defaults["PRESET"]
     if preset not in PRESETS:
         raise ConfigError(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
-    settings.update(_read_toml(CONFIG_DIR / "presets" / f"{preset}.toml"))
-    settings.update(file_settings)
-    settings.update(env)
-    settings.update(overrides or {})
+    settings: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for source, layer in (
+        (DEFAULT, defaults),
+        (PRESET, _read_toml(CONFIG_DIR / "presets" / f"{preset}.toml")),
+        (FILE, file_settings),
+        (ENVIRONMENT, env),
+        (OVERRIDE, overrides or {}),
+    ):
+        settings.update(layer)
+        sources.update(dict.fromkeys(layer, source))
     settings["PRESET"] = preset
     settings["ISSUER"] = str(settings["ISSUER"]).rstrip("/")
-    return settings
+    return settings, sources
 
 
 def _engine_options(settings: dict[str, Any]) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def subject_for(account: Account, client: Client | None) -> str:
     """The `sub` a client sees: the public one, or a pairwise one for its sector."""
     if client is None or client.subject_type != "pairwise":
         return account.sub
-    salt = current_app.config.get("OIDC_PAIRWISE_SALT") or current_app.config["SECRET_KEY"]
+    salt = current_app.config["OIDC_PAIRWISE_SALT"] or current_app.config["SECRET_KEY"]
     digest = hashlib.sha256(f"{sector_of(client)}{account.sub}{salt}".encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 

@@ -90,8 +90,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             amr=list(session.get("amr") or ["pwd"]),
             sid=sid,
             claims=claims if isinstance(claims, dict) else None,
-            expires_at=int(time.time())
-            + int(current_app.config.get("AUTHORIZATION_CODE_LIFETIME", 60)),
+            expires_at=int(time.time()) + int(current_app.config["AUTHORIZATION_CODE_LIFETIME"]),
         )
         db.session.add(row)
         if sid:
@@ -173,7 +172,7 @@ class OpenIDCode(oidc_grants.OpenIDCode):
             "iss": current_app.config["ISSUER"],
             "aud": client.client_id,
             "iat": now,
-            "exp": now + int(current_app.config.get("ID_TOKEN_LIFETIME", 600)),
+            "exp": now + int(current_app.config["ID_TOKEN_LIFETIME"]),
         }
         if request.authorization_code:
             claims.update(self.get_authorization_code_claims(request.authorization_code))
@@ -214,7 +213,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 def _fetch_jwks(uri: str) -> dict:
     """A client's jwks_uri, cached per process for OIDC_JWKS_URI_CACHE seconds."""
     cache: dict = current_app.extensions.setdefault("compte.client_jwks", {})
-    ttl = int(current_app.config.get("OIDC_JWKS_URI_CACHE", 300))
+    ttl = int(current_app.config["OIDC_JWKS_URI_CACHE"])
     hit = cache.get(uri)
     if hit and time.monotonic() - hit[0] < ttl:
         return hit[1]

@@ -42,7 +42,7 @@ def logout_token(account: Account, client: Client, sid: str) -> str:
         "iss": current_app.config["ISSUER"],
         "aud": client.client_id,
         "iat": now,
-        "exp": now + 120,
+        "exp": now + int(current_app.config["OIDC_LOGOUT_TOKEN_LIFETIME"]),
         "jti": secrets.token_urlsafe(16),
         "sub": subject_for(account, client),
         "sid": sid,
@@ -77,7 +77,7 @@ def send_backchannel_logouts(
     targets = [(c, logout_token(account, c, sid)) for c in clients if c.backchannel_logout_uri]
     if not targets:
         return {}
-    timeout = float(current_app.config.get("OIDC_BACKCHANNEL_TIMEOUT", 3))
+    timeout = float(current_app.config["OIDC_BACKCHANNEL_TIMEOUT"])
     with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
         futures = {
             c.client_id: pool.submit(_post, c.backchannel_logout_uri, token, timeout)

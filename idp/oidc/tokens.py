@@ -23,10 +23,6 @@ from idp.oidc.keys import signing_key
 from idp.oidc.models import Client, Token
 
 
-def _lifetime(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))
-
-
 def issuer() -> str:
     return current_app.config["ISSUER"]
 
@@ -60,7 +56,7 @@ def generate_token(
     """Authlib token generator ("default"): opaque or JWT per client; a refresh token
     only for refresh-capable clients granted offline_access (or when rotating)."""
     scope = client.get_allowed_scope(scope) or ""
-    expires_in = expires_in or _lifetime("ACCESS_TOKEN_LIFETIME", 600)
+    expires_in = expires_in or int(current_app.config["ACCESS_TOKEN_LIFETIME"])
     if client.access_token_format == "jwt":  # noqa: S105
         access_token = _jwt_access_token(client, user, scope, expires_in)
     else:
@@ -100,7 +96,7 @@ def save_token(token: dict, request: Any) -> Token:
         issued_at=now,
         expires_in=int(token.get("expires_in", 0)),
         refresh_expires_at=(
-            now + _lifetime("REFRESH_TOKEN_LIFETIME", 2592000)
+            now + int(current_app.config["REFRESH_TOKEN_LIFETIME"])
             if token.get("refresh_token")
             else None
         ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from idp.core.config import load_settings
 from idp.hsts import header_value
 
 PATHS = ("/login", "/.well-known/openid-configuration", "/oauth/jwks", "/healthz", "/nope")
@@ -46,7 +47,7 @@ def test_http_issuer_never_sends_hsts(app, live_server):
 
 def test_settings_shape_the_header():
     """HSTS_MAX_AGE sets max-age (0 disables); HSTS_INCLUDE_SUBDOMAINS adds the directive."""
-    https = {"ISSUER": "https://compte.example"}
+    https = {**load_settings(environ={}), "ISSUER": "https://compte.example"}  # the defaults
     assert header_value(https) == "max-age=31536000"
     assert header_value({**https, "HSTS_MAX_AGE": 600}) == "max-age=600"
     assert header_value({**https, "HSTS_MAX_AGE": 0}) is None
@@ -54,4 +55,4 @@ def test_settings_shape_the_header():
         header_value({**https, "HSTS_INCLUDE_SUBDOMAINS": True})
         == "max-age=31536000; includeSubDomains"
     )
-    assert header_value({"ISSUER": "http://compte.example", "HSTS_MAX_AGE": 600}) is None
+    assert header_value({**https, "ISSUER": "http://compte.example", "HSTS_MAX_AGE": 600}) is None

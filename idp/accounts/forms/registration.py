@@ -105,7 +105,7 @@ class IdentityForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        mode = current_app.config.get("NIR_FIELD", "optional")
+        mode = current_app.config["NIR_FIELD"]
         if mode == "hidden":
             del self.nir
         elif mode == "required":

@@ -20,7 +20,7 @@ from idp.core.extensions import limiter
 
 
 def _login_rate_limit() -> str:
-    return current_app.config.get("LOGIN_RATE_LIMIT", "30 per minute")
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _landing(next_url: str | None) -> Response:
@@ -140,7 +140,7 @@ def _locked_message() -> str:
             + _(
                 "Pour le débloquer, contactez le support au %(phone)s (%(hours)s).",
                 phone=phone,
-                hours=current_app.config.get("SUPPORT_HOURS", ""),
+                hours=current_app.config["SUPPORT_HOURS"],
             )
         )
     email = current_app.config.get("SUPPORT_EMAIL")

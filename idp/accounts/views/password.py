@@ -60,11 +60,11 @@ def _password_errors(form, error: Exception) -> None:
 
 
 def _reset_rate_limit() -> str:
-    return current_app.config.get("RESET_RATE_LIMIT", "10 per hour")
+    return current_app.config["RESET_RATE_LIMIT"]
 
 
 def _change_rate_limit() -> str:
-    return current_app.config.get("LOGIN_RATE_LIMIT", "30 per minute")
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -56,11 +56,11 @@ IDENTITY_FIELDS = (
 
 
 def _register_limit() -> str:
-    return current_app.config.get("REGISTRATION_RATE_LIMIT", "20 per hour")
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
 def _resend_limit() -> str:
-    return current_app.config.get("REGISTRATION_RESEND_RATE_LIMIT", "5 per 15 minutes")
+    return current_app.config["REGISTRATION_RESEND_RATE_LIMIT"]
 
 
 def _resend_key() -> str:

@@ -33,7 +33,7 @@ def terms_path(version: str, lang: str) -> Path | None:
     if not _VERSION.match(version):
         return None
     for candidate in (lang, "fr"):
-        path = Path(current_app.config.get("TERMS_DIR") or TERMS_DIR) / f"{version}.{candidate}.md"
+        path = Path(current_app.config["TERMS_DIR"] or TERMS_DIR) / f"{version}.{candidate}.md"
         if path.is_file():
             return path
     return None
@@ -128,7 +128,7 @@ def needs_new_terms(account) -> bool:
     operator without any acceptance are asked only when TERMS_ASK_UNVERSIONED is on."""
     current = current_app.config["TERMS_VERSION"]
     if account.terms_version is None:
-        return bool(current_app.config.get("TERMS_ASK_UNVERSIONED", False))
+        return bool(current_app.config["TERMS_ASK_UNVERSIONED"])
     return account.terms_version != current
 
 
