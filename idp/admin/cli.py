@@ -10,6 +10,8 @@ from typing import Any
 import click
 
 from idp.cli import AppContext, echo_json, pass_app
+from idp.oidc.capabilities import SECRET_METHODS, SUPPORTED
+from idp.oidc.client_rules import ClientError
 
 try:
     from idp.oidc.cli import clients
@@ -207,14 +209,14 @@ def _opt_uri(value: str | None) -> str | None:
 @click.option("--frontchannel-logout-uri", help='"" removes it.')
 @click.option(
     "--auth-method",
-    type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]),
+    type=click.Choice(SUPPORTED.auth_methods),
 )
 @click.option("--scope", "scopes", multiple=True, help="Replaces the allowed scopes.")
 @click.option("--grant-type", "grant_types", multiple=True, help="Replaces the grant types.")
 @click.option("--first-party/--not-first-party", default=None)
-@click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]))
+@click.option("--id-token-alg", type=click.Choice(SUPPORTED.signing_algs))
 @click.option("--pairwise/--public", "pairwise", default=None, help="Subject type.")
-@click.option("--access-token-format", type=click.Choice(["opaque", "jwt"]))
+@click.option("--access-token-format", type=click.Choice(SUPPORTED.access_token_formats))
 @click.option("--jwks", help="JWKS as JSON, or @FILE.")
 @click.option("--jwks-uri")
 @click.option("--launcher-name")
@@ -257,13 +259,13 @@ def clients_update(ctx: AppContext, client_id: str, as_json: bool, **options: An
                 _check_name(fields["name"], client.id)
             rules.update_client(client, **fields)
             if (
-                client.token_endpoint_auth_method in rules.SECRET_METHODS
+                client.token_endpoint_auth_method in SECRET_METHODS
                 and not client.client_secret_hash
             ):
                 secret = rules.rotate_secret(client)
             if any(v is not None for v in launcher_options.values()):
                 _update_entry(launcher, client, launcher_options)
-        except (rules.ClientError, launcher.InvalidEntry) as error:
+        except (ClientError, launcher.InvalidEntry) as error:
             raise _fail(error) from error
         audit.record(
             "admin.client.updated",
@@ -285,7 +287,6 @@ def clients_update(ctx: AppContext, client_id: str, as_json: bool, **options: An
 
 def _check_name(name: str, exclude_id: int | None) -> None:
     from idp.admin.forms_clients import NAME_TAKEN, client_name_taken
-    from idp.oidc.clients import ClientError
 
     if client_name_taken(name, exclude_id):
         raise ClientError(NAME_TAKEN, "name")
@@ -342,7 +343,7 @@ def _simple_action(ctx: AppContext, client_id: str, action: str, as_json: bool) 
                 rules.delete_client(client)
                 data["removed"] = True
                 event = "admin.client.deleted"
-        except rules.ClientError as error:
+        except ClientError as error:
             raise _fail(error) from error
         audit.record(event, client_id=client_id, via="cli")
         db.session.commit()

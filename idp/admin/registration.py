@@ -42,15 +42,9 @@ from idp.core.clock import utcnow
 from idp.core.digest import matches_digest, secret_digest
 from idp.core.extensions import csrf, db
 from idp.oidc import guard
-from idp.oidc.clients import (
-    SECRET_METHODS,
-    ClientError,
-    create_client,
-    delete_client,
-    rotate_secret,
-    update_client,
-    validate_redirect_uri,
-)
+from idp.oidc.capabilities import SECRET_METHODS
+from idp.oidc.client_rules import ClientError, validate_redirect_uri
+from idp.oidc.clients import create_client, delete_client, rotate_secret, update_client
 from idp.oidc.models import Client
 
 DCR_SCOPES = ("openid", "profile", "email", "phone", "address", "offline_access", "launcher")

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from idp.accounts.models import Account
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, current
+from idp.oidc.client_rules import check_secret
 
 __all__ = [
     "BrowserSession",
@@ -62,7 +64,7 @@ class Client(ClientMixin, db.Model):
     scope: Mapped[str] = mapped_column(Text, default="", nullable=False)
     first_party: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     id_token_signed_response_alg: Mapped[str] = mapped_column(
-        String(8), default="RS256", nullable=False
+        String(8), default=DEFAULT_SIGNING_ALG, nullable=False
     )
     subject_type: Mapped[str] = mapped_column(String(16), default="public", nullable=False)
     access_token_format: Mapped[str] = mapped_column(String(8), default="opaque", nullable=False)
@@ -98,13 +100,12 @@ class Client(ClientMixin, db.Model):
         return redirect_uri in (self.redirect_uris or [])
 
     def check_client_secret(self, client_secret: str) -> bool:
-        from idp.oidc.clients import check_secret
-
         return check_secret(self, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        # The same method is required at every endpoint the client authenticates to.
-        return self.token_endpoint_auth_method == method
+        # The same method is required at every endpoint the client authenticates to, and
+        # only while the settings leave it on.
+        return self.token_endpoint_auth_method == method and method in current().auth_methods
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type in (self.response_types or [])

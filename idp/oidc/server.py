@@ -24,6 +24,7 @@ from flask import Flask, current_app
 
 from idp.oidc import tokens
 from idp.oidc.bounds import valid_client_id
+from idp.oidc.capabilities import enabled
 from idp.oidc.clients import get_client
 from idp.oidc.models import Client
 
@@ -64,8 +65,12 @@ def build(app: Flask) -> OAuthState:
         grants.AuthorizationCodeGrant,
         [grants.CompteCodeChallenge(required=True), grants.OpenIDCode(require_nonce=False)],
     )
-    server.register_grant(grants.RefreshTokenGrant)
-    server.register_grant(grants.ClientCredentialsGrant)
+    # A grant type the settings switch off is not registered: unsupported_grant_type.
+    offered = enabled(app.config).grant_types
+    if "refresh_token" in offered:
+        server.register_grant(grants.RefreshTokenGrant)
+    if "client_credentials" in offered:
+        server.register_grant(grants.ClientCredentialsGrant)
 
     protector = ResourceProtector()
     protector.register_token_validator(endpoints.CompteBearerTokenValidator())

@@ -30,6 +30,7 @@ from idp.core.extensions import csrf, db
 from idp.oidc import consent as consents
 from idp.oidc import discovery, guard, sessions, tokens
 from idp.oidc.bounds import Violation, first_violation
+from idp.oidc.capabilities import SUPPORTED
 from idp.oidc.claims import describe_scopes, subject_for
 from idp.oidc.forms import ConsentForm, LogoutEverywhereForm
 from idp.oidc.keys import JWKS_MAX_AGE, keyring
@@ -37,7 +38,6 @@ from idp.oidc.server import build, oauth, query_client
 
 bp = Blueprint("oidc", __name__)
 SUPPORTED_LOCALES = ("fr", "en")
-RESPONSE_MODES = ("query", "form_post")
 # The consent form's fields (templates/oidc/consent.html): a POST that carries a decision
 # is the person answering our own form, never a relying party's authorization request.
 CONSENT_DECISIONS = ("accept", "refuse")
@@ -150,7 +150,7 @@ def _hint_subject(redirect_uri: str) -> str | None:
     if not hint:
         return None
     try:
-        token = jwt.decode(hint, keyring().public, algorithms=["RS256", "ES256"])
+        token = jwt.decode(hint, keyring().public, algorithms=list(SUPPORTED.signing_algs))
     except (JoseError, ValueError):
         raise InvalidRequestError("Invalid 'id_token_hint'.", redirect_uri=redirect_uri) from None
     if token.claims.get("iss") != current_app.config["ISSUER"]:
@@ -209,7 +209,7 @@ def authorize():
         grant = server.get_consent_grant(end_user=account)
         redirect_uri = grant.redirect_uri
         mode = request.values.get("response_mode")
-        if mode and mode not in RESPONSE_MODES:
+        if mode and mode not in SUPPORTED.response_modes:
             raise InvalidRequestError("Unsupported 'response_mode'.", redirect_uri=redirect_uri)
         prompts = set((request.values.get("prompt") or "").split())
         max_age = _max_age(redirect_uri)
