@@ -286,9 +286,10 @@ def clients_update(ctx: AppContext, client_id: str, as_json: bool, **options: An
 
 
 def _check_name(name: str, exclude_id: int | None) -> None:
-    from idp.admin.forms_clients import NAME_TAKEN, client_name_taken
+    from idp.admin.forms_clients import NAME_TAKEN
+    from idp.oidc.clients import name_taken
 
-    if client_name_taken(name, exclude_id):
+    if name_taken(name, exclude_id):
         raise ClientError(NAME_TAKEN, "name")
 
 
@@ -422,8 +423,8 @@ def clients_token(
     """Issue an initial access token for Dynamic Client Registration (RFC 7591)."""
     from flask import url_for
 
-    from idp.admin.registration import issue_initial_access_token
     from idp.core.extensions import db
+    from idp.oidc.registration_endpoints import issue_initial_access_token
 
     app = ctx.app
     with _context(app):

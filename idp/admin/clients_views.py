@@ -13,8 +13,6 @@ from flask_login import current_user
 from idp import audit
 from idp.admin.access import admin_required, get_row
 from idp.admin.forms_clients import ClientForm, ConfirmForm, InitialAccessTokenForm
-from idp.admin.models import InitialAccessToken
-from idp.admin.registration import issue_initial_access_token
 from idp.admin.views import bp
 from idp.core.clock import utcnow
 from idp.core.extensions import db
@@ -23,7 +21,8 @@ from idp.launcher.models import LauncherEntry
 from idp.oidc import clients
 from idp.oidc.capabilities import SECRET_METHODS
 from idp.oidc.client_rules import ClientError
-from idp.oidc.models import Client
+from idp.oidc.models import Client, InitialAccessToken
+from idp.oidc.registration_endpoints import issue_initial_access_token
 
 # ClientError.field → the form field that shows the message (same name otherwise).
 FIELD_OF = {"subject_type": "pairwise", "client_id": "name"}

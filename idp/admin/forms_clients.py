@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from idp.core.forms import FlaskForm
 from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED, current
+from idp.oidc.clients import name_taken
 
 # How the pages describe each value; which values are offered is idp.oidc.capabilities'.
 SCOPE_LABELS = {
@@ -56,20 +57,6 @@ def choices(values: Iterable[str], labels: Mapping[str, Any] | None = None) -> l
 
 
 NAME_TAKEN = _l("Une autre application porte déjà ce nom : choisissez-en un autre.")
-
-
-def client_name_taken(name: str, exclude_id: int | None = None) -> bool:
-    """True when another client already has this name (case and spaces ignored)."""
-    # Not (yet) a rule of idp.oidc.clients: asked of its owner; checked here meanwhile.
-    from sqlalchemy import func
-
-    from idp.core.extensions import db
-    from idp.oidc.models import Client
-
-    query = db.select(Client.id).where(func.lower(Client.name) == name.strip().lower())
-    if exclude_id is not None:
-        query = query.where(Client.id != exclude_id)
-    return db.session.scalar(query.limit(1)) is not None
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -190,7 +177,7 @@ class ClientForm(FlaskForm):
         )
 
     def validate_name(self, field: StringField) -> None:
-        if field.data and client_name_taken(field.data, self.client_pk):
+        if field.data and name_taken(field.data, self.client_pk):
             raise ValidationError(NAME_TAKEN)
 
     def validate_redirect_uris(self, field: TextAreaField) -> None:

@@ -54,9 +54,6 @@ def init_app(app: Flask) -> None:
     for name in ROUTE_MODULES:
         _import_optional(name)
     app.register_blueprint(bp)
-    from idp.admin import registration
-
-    registration.init_app(app)
     try:  # the invitations API (people part), a blueprint of its own when it lands
         api = importlib.import_module("idp.admin.api")
     except ModuleNotFoundError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func
@@ -243,6 +244,17 @@ def delete_client(client: Client) -> None:
         pass
     db.session.delete(client)
     db.session.flush()
+
+
+def client_metadata(client: Client) -> dict:
+    """The registered metadata of a client, as RFC 7591 names it (no secret: only its hash
+    is kept)."""
+    return {
+        "client_id": client.client_id,
+        "client_id_issued_at": int(client.created_at.replace(tzinfo=UTC).timestamp()),
+        "client_secret_expires_at": 0,
+        **client.client_metadata,
+    }
 
 
 def list_clients() -> list[Client]:

@@ -33,6 +33,7 @@ __all__ = [
     "BrowserSession",
     "Client",
     "Consent",
+    "InitialAccessToken",
     "AuthorizationCode",
     "SessionClient",
     "SigningKey",
@@ -367,3 +368,27 @@ class UsedJti(db.Model):
     client_id: Mapped[str] = mapped_column(String(64), nullable=False)
     jti: Mapped[str] = mapped_column(String(255), nullable=False)
     expires_at: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
+
+
+class InitialAccessToken(db.Model):
+    """A bearer token an admin hands out to open Dynamic Client Registration (RFC 7591)."""
+
+    __tablename__ = "initial_access_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 hex of the token: the token is a bearer secret, shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(nullable=False)
+    used_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # None: any number of registrations until it expires.
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None]
+
+    def usable(self, now: datetime | None = None) -> bool:
+        """Not revoked, not expired, not used up."""
+        now = now or utcnow()
+        if self.revoked_at is not None or self.expires_at <= now:
+            return False
+        return self.max_uses is None or self.used_count < self.max_uses

@@ -27,8 +27,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from idp.core.extensions import csrf, db
+from idp.oidc import client_registration, discovery, guard, sessions, tokens
 from idp.oidc import consent as consents
-from idp.oidc import discovery, guard, sessions, tokens
 from idp.oidc.bounds import Violation, first_violation
 from idp.oidc.capabilities import SUPPORTED
 from idp.oidc.claims import describe_scopes, subject_for
@@ -328,6 +328,7 @@ def init_app(app: Flask) -> None:
     from idp.oidc import prepared, session_views  # noqa: F401  (session_views adds routes to bp)
 
     build(app)
+    client_registration.init_app(app)
     # Every parameter in bounds before Authlib or the database reads it (idp/oidc/guard.py;
     # a Basic header that is not UTF-8 once decoded is refused there too).
     for endpoint in ("oidc.token", "oidc.revoke", "oidc.introspect"):
