@@ -12,6 +12,7 @@ import click
 from idp.cli import AppContext, echo_json, pass_app
 from idp.oidc.capabilities import SECRET_METHODS, SUPPORTED
 from idp.oidc.client_rules import ClientError
+from idp.oidc.clients import client_settings
 
 try:
     from idp.oidc.cli import clients
@@ -108,23 +109,13 @@ def client_data(client: Any) -> dict:
     from idp.launcher.services import entry_for_client
 
     entry = entry_for_client(client.client_id)
+    data = {"client_id": client.client_id}
+    for key, value in client_settings(client).items():
+        data[key] = value
+        if key == "auth_method":  # shown next to the method, as always
+            data["has_secret"] = bool(client.client_secret_hash)
     return {
-        "client_id": client.client_id,
-        "name": client.name,
-        "redirect_uris": list(client.redirect_uris or []),
-        "post_logout_redirect_uris": list(client.post_logout_redirect_uris or []),
-        "backchannel_logout_uri": client.backchannel_logout_uri,
-        "frontchannel_logout_uri": client.frontchannel_logout_uri,
-        "auth_method": client.token_endpoint_auth_method,
-        "has_secret": bool(client.client_secret_hash),
-        "scopes": client.scope.split(),
-        "grant_types": list(client.grant_types or []),
-        "first_party": client.first_party,
-        "id_token_alg": client.id_token_signed_response_alg,
-        "subject_type": client.subject_type,
-        "access_token_format": client.access_token_format,
-        "jwks": client.jwks,
-        "jwks_uri": client.jwks_uri,
+        **data,
         "disabled": client.disabled,
         "dynamically_registered": client.registration_access_token_hash is not None,
         "created_at": client.created_at.isoformat(timespec="seconds"),

@@ -246,6 +246,26 @@ def delete_client(client: Client) -> None:
     db.session.flush()
 
 
+def client_settings(client: Client) -> dict:
+    """A client's settings under the names create_client and update_client take."""
+    return {
+        "name": client.name,
+        "redirect_uris": list(client.redirect_uris or []),
+        "post_logout_redirect_uris": list(client.post_logout_redirect_uris or []),
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "frontchannel_logout_uri": client.frontchannel_logout_uri,
+        "auth_method": client.token_endpoint_auth_method,
+        "scopes": client.scope.split(),
+        "grant_types": list(client.grant_types or []),
+        "first_party": client.first_party,
+        "id_token_alg": client.id_token_signed_response_alg,
+        "subject_type": client.subject_type,
+        "access_token_format": client.access_token_format,
+        "jwks": client.jwks,
+        "jwks_uri": client.jwks_uri,
+    }
+
+
 def client_metadata(client: Client) -> dict:
     """The registered metadata of a client, as RFC 7591 names it (no secret: only its hash
     is kept)."""
