@@ -67,8 +67,8 @@ def register(
     when the stored one no longer matches; a deleted client is created again."""
     from idp.core.extensions import db
     from idp.launcher.services import set_entry
+    from idp.oidc.client_rules import check_secret
     from idp.oidc.clients import (
-        check_secret,
         create_client,
         get_client,
         list_clients,

@@ -54,7 +54,8 @@ def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> S
     from idp.accounts.models import Account
     from idp.accounts.passwords import hash_password
     from idp.core.extensions import db
-    from idp.oidc.clients import DEFAULT_SCOPES, create_client
+    from idp.oidc.capabilities import DEFAULT_SCOPES
+    from idp.oidc.clients import create_client
     from idp.oidc.keys import ensure_keys
     from idp.oidc.models import Token
 

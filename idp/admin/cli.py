@@ -10,6 +10,9 @@ from typing import Any
 import click
 
 from idp.core.cli import AppContext, echo_json, pass_app
+from idp.oidc.capabilities import SECRET_METHODS, SUPPORTED
+from idp.oidc.client_rules import ClientError
+from idp.oidc.clients import client_settings
 
 try:
     from idp.oidc.cli import clients
@@ -106,23 +109,13 @@ def client_data(client: Any) -> dict:
     from idp.launcher.services import entry_for_client
 
     entry = entry_for_client(client.client_id)
+    data = {"client_id": client.client_id}
+    for key, value in client_settings(client).items():
+        data[key] = value
+        if key == "auth_method":  # shown next to the method, as always
+            data["has_secret"] = bool(client.client_secret_hash)
     return {
-        "client_id": client.client_id,
-        "name": client.name,
-        "redirect_uris": list(client.redirect_uris or []),
-        "post_logout_redirect_uris": list(client.post_logout_redirect_uris or []),
-        "backchannel_logout_uri": client.backchannel_logout_uri,
-        "frontchannel_logout_uri": client.frontchannel_logout_uri,
-        "auth_method": client.token_endpoint_auth_method,
-        "has_secret": bool(client.client_secret_hash),
-        "scopes": client.scope.split(),
-        "grant_types": list(client.grant_types or []),
-        "first_party": client.first_party,
-        "id_token_alg": client.id_token_signed_response_alg,
-        "subject_type": client.subject_type,
-        "access_token_format": client.access_token_format,
-        "jwks": client.jwks,
-        "jwks_uri": client.jwks_uri,
+        **data,
         "disabled": client.disabled,
         "dynamically_registered": client.registration_access_token_hash is not None,
         "created_at": client.created_at.isoformat(timespec="seconds"),
@@ -207,14 +200,14 @@ def _opt_uri(value: str | None) -> str | None:
 @click.option("--frontchannel-logout-uri", help='"" removes it.')
 @click.option(
     "--auth-method",
-    type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]),
+    type=click.Choice(SUPPORTED.auth_methods),
 )
 @click.option("--scope", "scopes", multiple=True, help="Replaces the allowed scopes.")
 @click.option("--grant-type", "grant_types", multiple=True, help="Replaces the grant types.")
 @click.option("--first-party/--not-first-party", default=None)
-@click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]))
+@click.option("--id-token-alg", type=click.Choice(SUPPORTED.signing_algs))
 @click.option("--pairwise/--public", "pairwise", default=None, help="Subject type.")
-@click.option("--access-token-format", type=click.Choice(["opaque", "jwt"]))
+@click.option("--access-token-format", type=click.Choice(SUPPORTED.access_token_formats))
 @click.option("--jwks", help="JWKS as JSON, or @FILE.")
 @click.option("--jwks-uri")
 @click.option("--launcher-name")
@@ -257,13 +250,13 @@ def clients_update(ctx: AppContext, client_id: str, as_json: bool, **options: An
                 _check_name(fields["name"], client.id)
             rules.update_client(client, **fields)
             if (
-                client.token_endpoint_auth_method in rules.SECRET_METHODS
+                client.token_endpoint_auth_method in SECRET_METHODS
                 and not client.client_secret_hash
             ):
                 secret = rules.rotate_secret(client)
             if any(v is not None for v in launcher_options.values()):
                 _update_entry(launcher, client, launcher_options)
-        except (rules.ClientError, launcher.InvalidEntry) as error:
+        except (ClientError, launcher.InvalidEntry) as error:
             raise _fail(error) from error
         audit.record(
             "admin.client.updated",
@@ -284,10 +277,10 @@ def clients_update(ctx: AppContext, client_id: str, as_json: bool, **options: An
 
 
 def _check_name(name: str, exclude_id: int | None) -> None:
-    from idp.admin.forms_clients import NAME_TAKEN, client_name_taken
-    from idp.oidc.clients import ClientError
+    from idp.admin.forms_clients import NAME_TAKEN
+    from idp.oidc.clients import name_taken
 
-    if client_name_taken(name, exclude_id):
+    if name_taken(name, exclude_id):
         raise ClientError(NAME_TAKEN, "name")
 
 
@@ -342,7 +335,7 @@ def _simple_action(ctx: AppContext, client_id: str, action: str, as_json: bool) 
                 rules.delete_client(client)
                 data["removed"] = True
                 event = "admin.client.deleted"
-        except rules.ClientError as error:
+        except ClientError as error:
             raise _fail(error) from error
         audit.record(event, client_id=client_id, via="cli")
         db.session.commit()
@@ -421,8 +414,8 @@ def clients_token(
     """Issue an initial access token for Dynamic Client Registration (RFC 7591)."""
     from flask import url_for
 
-    from idp.admin.registration import issue_initial_access_token
     from idp.core.extensions import db
+    from idp.oidc.registration_endpoints import issue_initial_access_token
 
     app = ctx.app
     with _context(app):

@@ -13,15 +13,16 @@ from flask_login import current_user
 from idp import audit
 from idp.admin.access import admin_required, get_row
 from idp.admin.forms_clients import ClientForm, ConfirmForm, InitialAccessTokenForm
-from idp.admin.models import InitialAccessToken
-from idp.admin.registration import issue_initial_access_token
 from idp.admin.views import bp
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.launcher import services as launcher
 from idp.launcher.models import LauncherEntry
 from idp.oidc import clients
-from idp.oidc.models import Client
+from idp.oidc.capabilities import SECRET_METHODS
+from idp.oidc.client_rules import ClientError
+from idp.oidc.models import Client, InitialAccessToken
+from idp.oidc.registration_endpoints import issue_initial_access_token
 
 # ClientError.field → the form field that shows the message (same name otherwise).
 FIELD_OF = {"subject_type": "pairwise", "client_id": "name"}
@@ -83,7 +84,7 @@ def _apply(form: ClientForm, save: Callable[[], tuple[Client, str | None]]):
         client, secret = save()
         _save_launcher(form, client)
         db.session.flush()
-    except clients.ClientError as error:
+    except ClientError as error:
         db.session.rollback()
         name = FIELD_OF.get(error.field or "", error.field or "")
         field = getattr(form, name, None) if name else None
@@ -160,7 +161,7 @@ def client_edit(client_id: str):
         def save() -> tuple[Client, str | None]:
             clients.update_client(client, **fields)
             # A switch to a secret method needs a secret: make one and show it once.
-            needs = client.token_endpoint_auth_method in clients.SECRET_METHODS
+            needs = client.token_endpoint_auth_method in SECRET_METHODS
             return client, (
                 clients.rotate_secret(client) if needs and not client.client_secret_hash else None
             )
@@ -225,7 +226,7 @@ def client_rotate_secret(client_id: str):
     client = _client(client_id)
     try:
         secret = clients.rotate_secret(client)
-    except clients.ClientError as error:
+    except ClientError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("admin.client_edit", client_id=client_id))

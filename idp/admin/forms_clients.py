@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -15,50 +17,46 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from idp.core.forms import FlaskForm
+from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED, current
+from idp.oidc.clients import name_taken
 
-SCOPES = (
-    ("openid", _l("openid — connexion OpenID Connect")),
-    ("profile", _l("profile — nom, prénom, date de naissance")),
-    ("email", _l("email — adresse électronique")),
-    ("phone", _l("phone — téléphone")),
-    ("address", _l("address — adresse postale")),
-    ("offline_access", _l("offline_access — accès prolongé (jeton de rafraîchissement)")),
-    ("launcher", _l("launcher — menu « Mes services »")),
-    ("invitations", _l("invitations — inviter des personnes (API)")),
-    ("nir", _l("nir — numéro de sécurité sociale")),
-)
-GRANT_TYPES = (
-    ("authorization_code", _l("authorization_code — connexion des personnes")),
-    ("refresh_token", _l("refresh_token — rafraîchissement des jetons")),
-    ("client_credentials", _l("client_credentials — appels de service à service")),
-)
-AUTH_METHODS = (
-    ("client_secret_basic", _l("client_secret_basic — secret dans l'en-tête Authorization")),
-    ("client_secret_post", _l("client_secret_post — secret dans le corps de la requête")),
-    ("private_key_jwt", _l("private_key_jwt — assertion signée par la clé de l'application")),
-    ("none", _l("none — application publique (PKCE obligatoire)")),
-)
+# How the pages describe each value; which values are offered is idp.oidc.capabilities'.
+SCOPE_LABELS = {
+    "openid": _l("openid — connexion OpenID Connect"),
+    "profile": _l("profile — nom, prénom, date de naissance"),
+    "email": _l("email — adresse électronique"),
+    "phone": _l("phone — téléphone"),
+    "address": _l("address — adresse postale"),
+    "offline_access": _l("offline_access — accès prolongé (jeton de rafraîchissement)"),
+    "launcher": _l("launcher — menu « Mes services »"),
+    "invitations": _l("invitations — inviter des personnes (API)"),
+    "nir": _l("nir — numéro de sécurité sociale"),
+}
+GRANT_TYPE_LABELS = {
+    "authorization_code": _l("authorization_code — connexion des personnes"),
+    "refresh_token": _l("refresh_token — rafraîchissement des jetons"),
+    "client_credentials": _l("client_credentials — appels de service à service"),
+}
+AUTH_METHOD_LABELS = {
+    "client_secret_basic": _l("client_secret_basic — secret dans l'en-tête Authorization"),
+    "client_secret_post": _l("client_secret_post — secret dans le corps de la requête"),
+    "private_key_jwt": _l("private_key_jwt — assertion signée par la clé de l'application"),
+    "none": _l("none — application publique (PKCE obligatoire)"),
+}
+ACCESS_TOKEN_FORMAT_LABELS = {"opaque": _l("Opaque"), "jwt": _l("JWT (RFC 9068)")}
+
+
+def choices(values: Iterable[str], labels: Mapping[str, Any] | None = None) -> list[SelectChoice]:
+    """One choice per value, labelled from `labels` (the value itself otherwise)."""
+    return [SelectChoice(value, (labels or {}).get(value, value)) for value in values]
 
 
 NAME_TAKEN = _l("Une autre application porte déjà ce nom : choisissez-en un autre.")
-
-
-def client_name_taken(name: str, exclude_id: int | None = None) -> bool:
-    """True when another client already has this name (case and spaces ignored)."""
-    # Not (yet) a rule of idp.oidc.clients: asked of its owner; checked here meanwhile.
-    from sqlalchemy import func
-
-    from idp.core.extensions import db
-    from idp.oidc.models import Client
-
-    query = db.select(Client.id).where(func.lower(Client.name) == name.strip().lower())
-    if exclude_id is not None:
-        query = query.where(Client.id != exclude_id)
-    return db.session.scalar(query.limit(1)) is not None
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -78,7 +76,7 @@ def lines(text: str | None) -> list[str]:
 
 
 def _check_uris(uris: list[str]) -> None:
-    from idp.oidc.clients import validate_redirect_uri
+    from idp.oidc.client_rules import validate_redirect_uri
 
     for uri in uris:
         message = validate_redirect_uri(uri)
@@ -113,30 +111,32 @@ class ClientForm(FlaskForm):
     )
     auth_method = RadioField(
         _l("Authentification au point de jeton"),
-        choices=AUTH_METHODS,
+        choices=choices(SUPPORTED.auth_methods, AUTH_METHOD_LABELS),
         default="client_secret_basic",
         validators=[DataRequired()],
     )
     jwks = TextAreaField(_l("Clés publiques (JWKS, JSON)"), validators=[Optional()])
     jwks_uri = StringField(_l("Adresse des clés publiques (jwks_uri)"), validators=[Optional()])
     scopes = MultiCheckboxField(
-        _l("Portées autorisées"), choices=SCOPES, default=["openid", "profile", "email"]
+        _l("Portées autorisées"),
+        choices=choices(SUPPORTED.scopes, SCOPE_LABELS),
+        default=["openid", "profile", "email"],
     )
     grant_types = MultiCheckboxField(
         _l("Types d'autorisation"),
-        choices=GRANT_TYPES,
+        choices=choices(SUPPORTED.grant_types, GRANT_TYPE_LABELS),
         default=["authorization_code", "refresh_token"],
     )
     first_party = BooleanField(_l("Application de l'organisation (pas d'écran de consentement)"))
     id_token_alg = SelectField(
         _l("Algorithme de signature du jeton d'identité"),
-        choices=(("RS256", "RS256"), ("ES256", "ES256")),
-        default="RS256",
+        choices=choices(SUPPORTED.signing_algs),
+        default=DEFAULT_SIGNING_ALG,
     )
     pairwise = BooleanField(_l("Identifiant de la personne propre à cette application (pairwise)"))
     access_token_format = SelectField(
         _l("Format des jetons d'accès"),
-        choices=(("opaque", _l("Opaque")), ("jwt", _l("JWT (RFC 9068)"))),
+        choices=choices(SUPPORTED.access_token_formats, ACCESS_TOKEN_FORMAT_LABELS),
         default="opaque",
     )
 
@@ -166,9 +166,18 @@ class ClientForm(FlaskForm):
     def __init__(self, *args, client_pk: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.client_pk = client_pk
+        # Only what the settings leave on is offered (and accepted: WTForms checks choices).
+        caps = current()
+        self.auth_method.choices = choices(caps.auth_methods, AUTH_METHOD_LABELS)
+        self.scopes.choices = choices(caps.scopes, SCOPE_LABELS)
+        self.grant_types.choices = choices(caps.grant_types, GRANT_TYPE_LABELS)
+        self.id_token_alg.choices = choices(caps.signing_algs)
+        self.access_token_format.choices = choices(
+            caps.access_token_formats, ACCESS_TOKEN_FORMAT_LABELS
+        )
 
     def validate_name(self, field: StringField) -> None:
-        if field.data and client_name_taken(field.data, self.client_pk):
+        if field.data and name_taken(field.data, self.client_pk):
             raise ValidationError(NAME_TAKEN)
 
     def validate_redirect_uris(self, field: TextAreaField) -> None:

@@ -42,12 +42,10 @@ def init_app(app: Flask) -> None:
         invitations_accounts,
         invitations_views,
         mail_views,
-        registration,
         users_views,
     )
 
     app.register_blueprint(bp)
     app.register_blueprint(invitation_landing.bp)
-    registration.init_app(app)
     api.init_app(app)
     invitations_accounts.init_app(app)

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from idp.accounts.models import Account
+from idp.oidc.capabilities import SCOPE_CLAIMS
 from idp.oidc.models import Client
 
 # What the consent page says each scope gives, in plain words.
@@ -29,8 +30,6 @@ SCOPE_DESCRIPTIONS = {
     "offline_access": _l("L’accès à ces informations même quand vous n’êtes pas connecté(e)"),
     "launcher": _l("La liste de vos services"),
 }
-# Scopes that add claims beyond the standard ones of OpenID Connect Core 5.4.
-EXTRA_SCOPE_CLAIMS = {"nir": ["nir"]}
 GENDERS = {"mme": "female", "m": "male"}
 
 
@@ -86,12 +85,12 @@ def user_info(account: Account, client: Client | None, scope: str) -> UserInfo:
     """The claims released for `scope` (`sub` always). `nir` only with the nir scope."""
     claims = all_claims(account, client)
     info = UserInfo(claims).filter(scope)
-    scopes = scope_to_list(scope) or []
-    for extra_scope, names in EXTRA_SCOPE_CLAIMS.items():
-        if extra_scope in scopes:
-            info.update({name: claims[name] for name in names if name in claims})
-    if "profile" in scopes and "birth_family_name" in claims:
-        info["birth_family_name"] = claims["birth_family_name"]
+    # Authlib knows the standard claims of OpenID Connect Core 5.4; ours (nir,
+    # birth_family_name) come from the table of idp.oidc.capabilities.
+    for requested in scope_to_list(scope) or []:
+        for name in SCOPE_CLAIMS.get(requested, ()):
+            if name in claims and name not in info:
+                info[name] = claims[name]
     info["sub"] = claims["sub"]
     return info
 

@@ -11,6 +11,7 @@ import json
 import click
 
 from idp.core.cli import AppContext, echo_json, pass_app
+from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED
 
 
 @click.group()
@@ -26,7 +27,7 @@ def clients() -> None:
 @click.option("--frontchannel-logout-uri", default=None)
 @click.option(
     "--auth-method",
-    type=click.Choice(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]),
+    type=click.Choice(SUPPORTED.auth_methods),
     default="client_secret_basic",
     show_default=True,
 )
@@ -37,13 +38,17 @@ def clients() -> None:
     "--grant-type",
     "grant_types",
     multiple=True,
-    type=click.Choice(["authorization_code", "refresh_token", "client_credentials"]),
+    type=click.Choice(SUPPORTED.grant_types),
     help="Repeat (default: authorization_code and refresh_token).",
 )
 @click.option("--first-party", is_flag=True, help="Skip the consent page for this client.")
-@click.option("--id-token-alg", type=click.Choice(["RS256", "ES256"]), default="RS256")
-@click.option("--subject-type", type=click.Choice(["public", "pairwise"]), default="public")
-@click.option("--access-token-format", type=click.Choice(["opaque", "jwt"]), default="opaque")
+@click.option(
+    "--id-token-alg", type=click.Choice(SUPPORTED.signing_algs), default=DEFAULT_SIGNING_ALG
+)
+@click.option("--subject-type", type=click.Choice(SUPPORTED.subject_types), default="public")
+@click.option(
+    "--access-token-format", type=click.Choice(SUPPORTED.access_token_formats), default="opaque"
+)
 @click.option("--jwks-uri", default=None, help="For private_key_jwt.")
 @click.option("--jwks-file", type=click.File("r"), default=None, help="JWKS JSON file.")
 @click.option("--client-id", default=None, help="Choose the client_id (default: random).")
@@ -56,7 +61,9 @@ def add_client(ctx: AppContext, **options) -> None:
     """Register a client application; prints its client_id and (once) its secret."""
     from idp.audit import record
     from idp.core.extensions import db
-    from idp.oidc.clients import DEFAULT_SCOPES, ClientError, create_client
+    from idp.oidc.capabilities import DEFAULT_SCOPES
+    from idp.oidc.client_rules import ClientError
+    from idp.oidc.clients import create_client
 
     as_json = options.pop("as_json")
     launcher_url = options.pop("launcher_url")

@@ -6,7 +6,7 @@ Messages are in French for people, translated when a request asks for English.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import has_request_context
@@ -14,28 +14,11 @@ from flask_babel import gettext
 
 from idp.core.digest import matches_digest
 from idp.oidc.bounds import MAX_LENGTH
-from idp.oidc.models import Client
+from idp.oidc.capabilities import KNOWN_SCOPES
 
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
-SECRET_METHODS = ("client_secret_basic", "client_secret_post")
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
-ID_TOKEN_ALGS = ("RS256", "ES256")
-SUBJECT_TYPES = ("public", "pairwise")
-ACCESS_TOKEN_FORMATS = ("opaque", "jwt")
-# Every scope Compte knows. "nir" releases the social security number: never a default.
-# "launcher" reads the service launcher API; "invitations" lets a service client invite.
-KNOWN_SCOPES = (
-    "openid",
-    "profile",
-    "email",
-    "phone",
-    "address",
-    "offline_access",
-    "launcher",
-    "nir",
-    "invitations",
-)
-DEFAULT_SCOPES = ("openid", "profile", "email", "phone", "address", "offline_access", "launcher")
+if TYPE_CHECKING:  # the model calls check_secret: imported for annotations only
+    from idp.oidc.models import Client
+
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 # Column sizes of the Client model (idp/oidc/models.py): longer values could not be stored.
 MAX_NAME_LENGTH = 100

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func
@@ -19,28 +20,18 @@ from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.core.signals import answers
 from idp.oidc import signals
-from idp.oidc.client_rules import (  # noqa: F401  (re-exported: the contract of this module)
-    ACCESS_TOKEN_FORMATS,
-    AUTH_METHODS,
-    DEFAULT_SCOPES,
-    GRANT_TYPES,
-    ID_TOKEN_ALGS,
-    KNOWN_SCOPES,
-    LOOPBACK_HOSTS,
+from idp.oidc.capabilities import DEFAULT_SCOPES, DEFAULT_SIGNING_ALG, SECRET_METHODS, current
+from idp.oidc.client_rules import (
     MAX_NAME_LENGTH,
     METADATA_LENGTHS,
-    SECRET_METHODS,
-    SUBJECT_TYPES,
     ClientError,
     _,
     check_choice,
     check_consistency,
     check_length,
     check_optional_uri,
-    check_secret,
     check_uris,
     normalise_scopes,
-    validate_redirect_uri,
 )
 from idp.oidc.models import (
     AuthorizationCode,
@@ -100,7 +91,7 @@ def create_client(
     scopes: Iterable[str] | str = DEFAULT_SCOPES,
     grant_types: Iterable[str] = ("authorization_code", "refresh_token"),
     first_party: bool = False,
-    id_token_alg: str = "RS256",  # noqa: S107
+    id_token_alg: str = DEFAULT_SIGNING_ALG,
     subject_type: str = "public",
     access_token_format: str = "opaque",  # noqa: S107
     jwks: dict | None = None,
@@ -113,7 +104,8 @@ def create_client(
     name = _checked_name(name)
     if client_id is not None and get_client(client_id) is not None:
         raise ClientError(_("Cet identifiant d’application existe déjà."), "client_id")
-    grants = [check_choice(g, GRANT_TYPES, "grant_types") for g in dict.fromkeys(grant_types)]
+    caps = current()  # what the settings leave on: a value switched off is refused
+    grants = [check_choice(g, caps.grant_types, "grant_types") for g in dict.fromkeys(grant_types)]
     client = Client(
         client_id=client_id or _new_client_id(),
         name=name,
@@ -125,15 +117,15 @@ def create_client(
         frontchannel_logout_uri=check_optional_uri(
             frontchannel_logout_uri, "frontchannel_logout_uri"
         ),
-        token_endpoint_auth_method=check_choice(auth_method, AUTH_METHODS, "auth_method"),
+        token_endpoint_auth_method=check_choice(auth_method, caps.auth_methods, "auth_method"),
         grant_types=grants,
         response_types=["code"] if "authorization_code" in grants else [],
         scope=normalise_scopes(scopes),
         first_party=bool(first_party),
-        id_token_signed_response_alg=check_choice(id_token_alg, ID_TOKEN_ALGS, "id_token_alg"),
-        subject_type=check_choice(subject_type, SUBJECT_TYPES, "subject_type"),
+        id_token_signed_response_alg=check_choice(id_token_alg, caps.signing_algs, "id_token_alg"),
+        subject_type=check_choice(subject_type, caps.subject_types, "subject_type"),
         access_token_format=check_choice(
-            access_token_format, ACCESS_TOKEN_FORMATS, "access_token_format"
+            access_token_format, caps.access_token_formats, "access_token_format"
         ),
         jwks=jwks,
         jwks_uri=check_optional_uri(jwks_uri, "jwks_uri"),
@@ -166,6 +158,7 @@ def update_client(client: Client, **fields: Any) -> Client:
 
     Switching to a secret-based auth method on a client without a secret needs a
     rotate_secret() afterwards (until then the client cannot authenticate)."""
+    caps = current()
     for key, value in fields.items():
         if key == "name":
             value = _checked_name(value, exclude_id=client.id)
@@ -174,20 +167,20 @@ def update_client(client: Client, **fields: Any) -> Client:
         elif key in ("backchannel_logout_uri", "frontchannel_logout_uri", "jwks_uri"):
             value = check_optional_uri(value, key)
         elif key == "auth_method":
-            value = check_choice(value, AUTH_METHODS, key)
+            value = check_choice(value, caps.auth_methods, key)
             if value not in SECRET_METHODS:
                 client.client_secret_hash = None
         elif key == "scopes":
             value = normalise_scopes(value)
         elif key == "grant_types":
-            value = [check_choice(g, GRANT_TYPES, key) for g in dict.fromkeys(value)]
+            value = [check_choice(g, caps.grant_types, key) for g in dict.fromkeys(value)]
             client.response_types = ["code"] if "authorization_code" in value else []
         elif key == "id_token_alg":
-            value = check_choice(value, ID_TOKEN_ALGS, key)
+            value = check_choice(value, caps.signing_algs, key)
         elif key == "subject_type":
-            value = check_choice(value, SUBJECT_TYPES, key)
+            value = check_choice(value, caps.subject_types, key)
         elif key == "access_token_format":
-            value = check_choice(value, ACCESS_TOKEN_FORMATS, key)
+            value = check_choice(value, caps.access_token_formats, key)
         elif key == "first_party":
             value = bool(value)
         elif key == "contacts":
@@ -248,6 +241,37 @@ def delete_client(client: Client) -> None:
     answers(signals.client_deleting, client=client)  # its launcher entry
     db.session.delete(client)
     db.session.flush()
+
+
+def client_settings(client: Client) -> dict:
+    """A client's settings under the names create_client and update_client take."""
+    return {
+        "name": client.name,
+        "redirect_uris": list(client.redirect_uris or []),
+        "post_logout_redirect_uris": list(client.post_logout_redirect_uris or []),
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "frontchannel_logout_uri": client.frontchannel_logout_uri,
+        "auth_method": client.token_endpoint_auth_method,
+        "scopes": client.scope.split(),
+        "grant_types": list(client.grant_types or []),
+        "first_party": client.first_party,
+        "id_token_alg": client.id_token_signed_response_alg,
+        "subject_type": client.subject_type,
+        "access_token_format": client.access_token_format,
+        "jwks": client.jwks,
+        "jwks_uri": client.jwks_uri,
+    }
+
+
+def client_metadata(client: Client) -> dict:
+    """The registered metadata of a client, as RFC 7591 names it (no secret: only its hash
+    is kept)."""
+    return {
+        "client_id": client.client_id,
+        "client_id_issued_at": int(client.created_at.replace(tzinfo=UTC).timestamp()),
+        "client_secret_expires_at": 0,
+        **client.client_metadata,
+    }
 
 
 def list_clients() -> list[Client]:

@@ -10,36 +10,7 @@ from dataclasses import dataclass
 from authlib.oidc.discovery import OpenIDProviderMetadata
 from flask import Flask
 
-from idp.oidc.clients import KNOWN_SCOPES
-from idp.oidc.grants import ACR, ALL_AUTH_METHODS
-
-CLAIMS = [
-    "sub",
-    "iss",
-    "aud",
-    "exp",
-    "iat",
-    "auth_time",
-    "nonce",
-    "acr",
-    "amr",
-    "at_hash",
-    "sid",
-    "name",
-    "given_name",
-    "family_name",
-    "birth_family_name",
-    "gender",
-    "birthdate",
-    "locale",
-    "updated_at",
-    "email",
-    "email_verified",
-    "phone_number",
-    "phone_number_verified",
-    "address",
-    "nir",
-]
+from idp.oidc.capabilities import ACR, ASSERTION_SIGNING_ALGS, Capabilities, enabled
 
 
 @dataclass(frozen=True)
@@ -48,8 +19,8 @@ class Prepared:
     etag: str
 
 
-def metadata(issuer: str) -> dict:
-    """The provider metadata for `issuer`."""
+def metadata(issuer: str, caps: Capabilities) -> dict:
+    """The provider metadata for `issuer`, offering `caps`."""
     data = {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/oauth/authorize",
@@ -60,20 +31,18 @@ def metadata(issuer: str) -> dict:
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "introspection_endpoint": f"{issuer}/oauth/introspect",
         "end_session_endpoint": f"{issuer}/oauth/logout",
-        "scopes_supported": [s for s in KNOWN_SCOPES if s != "invitations"],
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query", "form_post"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
-        "subject_types_supported": ["public", "pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
-        "token_endpoint_auth_methods_supported": ALL_AUTH_METHODS,
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "ES256", "PS256"],
-        "revocation_endpoint_auth_methods_supported": ALL_AUTH_METHODS,
-        "introspection_endpoint_auth_methods_supported": [
-            m for m in ALL_AUTH_METHODS if m != "none"
-        ],
-        "code_challenge_methods_supported": ["S256"],
-        "claims_supported": CLAIMS,
+        "scopes_supported": list(caps.advertised_scopes),
+        "response_types_supported": list(caps.response_types),
+        "response_modes_supported": list(caps.response_modes),
+        "grant_types_supported": list(caps.grant_types),
+        "subject_types_supported": list(caps.subject_types),
+        "id_token_signing_alg_values_supported": list(caps.signing_algs),
+        "token_endpoint_auth_methods_supported": list(caps.auth_methods),
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_SIGNING_ALGS),
+        "revocation_endpoint_auth_methods_supported": list(caps.auth_methods),
+        "introspection_endpoint_auth_methods_supported": list(caps.confidential_auth_methods),
+        "code_challenge_methods_supported": list(caps.code_challenge_methods),
+        "claims_supported": list(caps.claims),
         "claim_types_supported": ["normal"],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
@@ -95,5 +64,7 @@ def metadata(issuer: str) -> dict:
 
 def prepare(app: Flask) -> Prepared:
     """Discovery document as bytes (built once per app)."""
-    body = json.dumps(metadata(app.config["ISSUER"]), separators=(",", ":")).encode()
+    body = json.dumps(
+        metadata(app.config["ISSUER"], enabled(app.config)), separators=(",", ":")
+    ).encode()
     return Prepared(body=body, etag=hashlib.sha256(body).hexdigest()[:32])

@@ -16,8 +16,8 @@ from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.oidc import tokens
+from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED
 from idp.oidc.claims import subject_for, user_info
-from idp.oidc.grants import ALL_AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from idp.oidc.keys import keyring
 from idp.oidc.models import Token
 
@@ -50,7 +50,7 @@ def _find_token(token_string: str, token_type_hint: str | None) -> Token | None:
 
 
 class RevocationEndpoint(_RevocationEndpoint):
-    CLIENT_AUTH_METHODS = ALL_AUTH_METHODS
+    CLIENT_AUTH_METHODS = list(SUPPORTED.auth_methods)
 
     def query_token(self, token_string, token_type_hint):
         return _find_token(token_string, token_type_hint)
@@ -74,7 +74,7 @@ class RevocationEndpoint(_RevocationEndpoint):
 
 
 class IntrospectionEndpoint(_IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
+    CLIENT_AUTH_METHODS = list(SUPPORTED.confidential_auth_methods)
 
     def query_token(self, token_string, token_type_hint):
         return _find_token(token_string, token_type_hint)
@@ -124,7 +124,7 @@ class UserInfoEndpoint(_UserInfoEndpoint):
         return current_app.config["ISSUER"]
 
     def resolve_private_key(self):
-        return keyring().signing["RS256"]
+        return keyring().signing[DEFAULT_SIGNING_ALG]
 
 
 class EndSessionEndpoint(_EndSessionEndpoint):
@@ -135,7 +135,8 @@ class EndSessionEndpoint(_EndSessionEndpoint):
         return keyring().public
 
     def get_algorithms(self) -> list[str]:
-        return ["RS256", "ES256"]
+        # Our own tokens, whatever the settings switch on now (signed before, still ours).
+        return list(SUPPORTED.signing_algs)
 
     def _validate_id_token_hint(self, id_token_hint: str) -> dict:
         from authlib.oauth2.rfc6749.errors import InvalidRequestError

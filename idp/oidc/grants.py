@@ -17,7 +17,6 @@ from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
 from flask import current_app, g, session
-from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
@@ -29,15 +28,12 @@ from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.oidc import tokens
 from idp.oidc.bounds import PKCE_VALUE, assertion_claim_problem
+from idp.oidc.capabilities import ACR, SUPPORTED
 from idp.oidc.claims import user_info
-from idp.oidc.keys import signing_key
+from idp.oidc.keys import client_alg, sign
 from idp.oidc.models import AuthorizationCode, Client, SessionClient, UsedJti
 
 log = logging.getLogger(__name__)
-
-ALL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
-CONFIDENTIAL_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
-ACR = "eidas1"
 
 
 def _active(account: Account | None) -> Account | None:
@@ -47,7 +43,7 @@ def _active(account: Account | None) -> Account | None:
 class CompteCodeChallenge(CodeChallenge):
     """PKCE: S256 only; required for public clients, honoured whenever sent."""
 
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD = list(SUPPORTED.code_challenge_methods)
 
     def validate_code_challenge(self, grant, redirect_uri):
         data = grant.request.payload.data
@@ -64,7 +60,9 @@ class CompteCodeChallenge(CodeChallenge):
 
 
 class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
+    # Every supported method: those the settings switch off are refused by the client
+    # model (Client.check_endpoint_auth_method), at every endpoint at once.
+    TOKEN_ENDPOINT_AUTH_METHODS = list(SUPPORTED.auth_methods)
 
     def save_authorization_code(self, code: str, request) -> AuthorizationCode:
         data = request.payload.data
@@ -165,8 +163,7 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         from authlib.oidc.core.util import create_half_hash
 
         client: Client = request.client
-        alg = client.id_token_signed_response_alg or "RS256"
-        key = signing_key(alg)
+        alg = client_alg(client)
         now = int(time.time())
         claims = {
             "iss": current_app.config["ISSUER"],
@@ -180,13 +177,13 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         if at_hash is not None:
             claims["at_hash"] = at_hash.decode()
         claims.update(user_info(request.user, client, token.get("scope", "")))
-        return jwt.encode({"alg": alg, "kid": key.kid, "typ": "JWT"}, claims, key)
+        return sign(claims, alg, "JWT")
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     """Rotation: each use gives a new refresh token; reusing an old one revokes the family."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH_METHODS
+    TOKEN_ENDPOINT_AUTH_METHODS = list(SUPPORTED.auth_methods)
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str):
@@ -207,7 +204,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):
     """Service clients (no person): tokens with `current_token.account` None."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
+    TOKEN_ENDPOINT_AUTH_METHODS = list(SUPPORTED.confidential_auth_methods)
 
 
 def _fetch_jwks(uri: str) -> dict:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,9 +27,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.core.sealing import seal, unseal
+from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED
 from idp.oidc.models import SigningKey
 
-ALGS = ("RS256", "ES256")
+# A key per supported algorithm is kept and published, whatever the settings switch on:
+# tokens signed before a switch changed stay verifiable.
+ALGS = SUPPORTED.signing_algs
 CACHE_KEY = "compte.keys"
 # JWKS responses may be cached by relying parties this long (Cache-Control max-age).
 JWKS_MAX_AGE = 300
@@ -213,3 +217,14 @@ def _has_all_algs() -> bool:
 def signing_key(alg: str) -> RSAKey | ECKey:
     """The private key that signs with `alg` now."""
     return keyring().signing[alg]
+
+
+def client_alg(client: object) -> str:
+    """The algorithm a client's tokens are signed with (ID, access and logout tokens)."""
+    return getattr(client, "id_token_signed_response_alg", None) or DEFAULT_SIGNING_ALG
+
+
+def sign(claims: dict, alg: str, typ: str) -> str:
+    """`claims` as a JWT signed by the current key for `alg` (its `kid` in the header)."""
+    key = signing_key(alg)
+    return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, claims, key)

@@ -18,7 +18,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 import sqlalchemy as sa
 from flask import Flask, current_app
-from joserfc import jwt
 
 from idp.accounts import signals
 from idp.accounts.models import Account, BrowserSession
@@ -26,7 +25,7 @@ from idp.accounts.sessions import LogoutFrames
 from idp.audit import record
 from idp.core.extensions import db
 from idp.oidc.claims import subject_for
-from idp.oidc.keys import signing_key
+from idp.oidc.keys import client_alg, sign
 from idp.oidc.models import Client, SessionClient, Token
 
 log = logging.getLogger(__name__)
@@ -35,8 +34,6 @@ BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 def logout_token(account: Account, client: Client, sid: str) -> str:
     """A signed logout token for `client` (typ logout+jwt, no nonce)."""
-    alg = client.id_token_signed_response_alg or "RS256"
-    key = signing_key(alg)
     now = int(time.time())
     claims = {
         "iss": current_app.config["ISSUER"],
@@ -48,7 +45,7 @@ def logout_token(account: Account, client: Client, sid: str) -> str:
         "sid": sid,
         "events": {BACKCHANNEL_EVENT: {}},
     }
-    return jwt.encode({"alg": alg, "kid": key.kid, "typ": "logout+jwt"}, claims, key)
+    return sign(claims, client_alg(client), "logout+jwt")
 
 
 def _post(uri: str, token: str, timeout: float) -> str | None:

@@ -28,10 +28,12 @@ from idp.accounts.models import Account
 from idp.core.clock import utcnow
 from idp.core.digest import matches_digest
 from idp.core.extensions import db
+from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, current
 
 __all__ = [
     "Client",
     "Consent",
+    "InitialAccessToken",
     "AuthorizationCode",
     "SessionClient",
     "SigningKey",
@@ -63,7 +65,7 @@ class Client(ClientMixin, db.Model):
     scope: Mapped[str] = mapped_column(Text, default="", nullable=False)
     first_party: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     id_token_signed_response_alg: Mapped[str] = mapped_column(
-        String(8), default="RS256", nullable=False
+        String(8), default=DEFAULT_SIGNING_ALG, nullable=False
     )
     subject_type: Mapped[str] = mapped_column(String(16), default="public", nullable=False)
     access_token_format: Mapped[str] = mapped_column(String(8), default="opaque", nullable=False)
@@ -102,8 +104,9 @@ class Client(ClientMixin, db.Model):
         return bool(client_secret) and matches_digest(self.client_secret_hash, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        # The same method is required at every endpoint the client authenticates to.
-        return self.token_endpoint_auth_method == method
+        # The same method is required at every endpoint the client authenticates to, and
+        # only while the settings leave it on.
+        return self.token_endpoint_auth_method == method and method in current().auth_methods
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type in (self.response_types or [])
@@ -341,3 +344,27 @@ class UsedJti(db.Model):
     client_id: Mapped[str] = mapped_column(String(64), nullable=False)
     jti: Mapped[str] = mapped_column(String(255), nullable=False)
     expires_at: Mapped[int] = mapped_column(Integer, index=True, nullable=False)
+
+
+class InitialAccessToken(db.Model):
+    """A bearer token an admin hands out to open Dynamic Client Registration (RFC 7591)."""
+
+    __tablename__ = "initial_access_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 hex of the token: the token is a bearer secret, shown once and never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(nullable=False)
+    used_count: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # None: any number of registrations until it expires.
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[datetime | None]
+
+    def usable(self, now: datetime | None = None) -> bool:
+        """Not revoked, not expired, not used up."""
+        now = now or utcnow()
+        if self.revoked_at is not None or self.expires_at <= now:
+            return False
+        return self.max_uses is None or self.used_count < self.max_uses

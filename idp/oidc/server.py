@@ -20,12 +20,16 @@ import logging
 from dataclasses import dataclass
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
+from authlib.integrations.flask_oauth2.requests import FlaskJsonPayload, FlaskJsonRequest
 from flask import Flask, current_app
+from flask import request as flask_request
 
 from idp.oidc import tokens
 from idp.oidc.bounds import valid_client_id
+from idp.oidc.capabilities import enabled
 from idp.oidc.clients import get_client
 from idp.oidc.models import Client
+from idp.oidc.registration_endpoints import ConfigurationEndpoint, RegistrationEndpoint
 
 __all__ = ["OAuthState", "build", "current_token", "oauth", "require_oauth"]
 
@@ -48,6 +52,27 @@ def query_client(client_id: str) -> Client | None:
     return client if client is not None and not client.disabled else None
 
 
+class _LenientJsonPayload(FlaskJsonPayload):
+    @property
+    def data(self):
+        data = self._request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+
+
+class _LenientJsonRequest(FlaskJsonRequest):
+    def __init__(self, req):
+        super().__init__(req)
+        self.payload = _LenientJsonPayload(req)
+
+
+class CompteAuthorizationServer(AuthorizationServer):
+    """Authlib's server, with a JSON body read leniently (only the registration endpoints
+    read JSON): a missing or malformed body becomes a clean OAuth error, not a 415/400."""
+
+    def create_json_request(self, request):
+        return _LenientJsonRequest(flask_request)
+
+
 def build(app: Flask) -> OAuthState:
     # Authlib logs issued tokens at DEBUG ("Issue token %r"): never let secrets reach logs.
     logging.getLogger("authlib").setLevel(logging.INFO)
@@ -55,7 +80,7 @@ def build(app: Flask) -> OAuthState:
 
     from idp.oidc import endpoints, grants
 
-    server = AuthorizationServer(query_client=query_client, save_token=tokens.save_token)
+    server = CompteAuthorizationServer(query_client=query_client, save_token=tokens.save_token)
     server.init_app(app)
     server.register_token_generator("default", tokens.generate_token)
     server.register_client_auth_method("private_key_jwt", grants.PrivateKeyJWT(leeway=60))
@@ -64,8 +89,12 @@ def build(app: Flask) -> OAuthState:
         grants.AuthorizationCodeGrant,
         [grants.CompteCodeChallenge(required=True), grants.OpenIDCode(require_nonce=False)],
     )
-    server.register_grant(grants.RefreshTokenGrant)
-    server.register_grant(grants.ClientCredentialsGrant)
+    # A grant type the settings switch off is not registered: unsupported_grant_type.
+    offered = enabled(app.config).grant_types
+    if "refresh_token" in offered:
+        server.register_grant(grants.RefreshTokenGrant)
+    if "client_credentials" in offered:
+        server.register_grant(grants.ClientCredentialsGrant)
 
     protector = ResourceProtector()
     protector.register_token_validator(endpoints.CompteBearerTokenValidator())
@@ -74,6 +103,9 @@ def build(app: Flask) -> OAuthState:
     server.register_endpoint(endpoints.IntrospectionEndpoint)
     server.register_endpoint(endpoints.UserInfoEndpoint(resource_protector=protector))
     server.register_endpoint(endpoints.EndSessionEndpoint)
+    # Dynamic Client Registration (RFC 7591/7592); routed by idp.oidc.client_registration.
+    server.register_endpoint(RegistrationEndpoint)
+    server.register_endpoint(ConfigurationEndpoint)
 
     state = OAuthState(server=server, resource_protector=protector)
     app.extensions[EXTENSION_KEY] = state

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from joserfc import jwt
 
 from idp.accounts.models import Account
 from idp.audit import record
@@ -19,7 +18,7 @@ from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.core.sealing import SealError, seal, unseal
 from idp.oidc.claims import subject_for
-from idp.oidc.keys import signing_key
+from idp.oidc.keys import client_alg, sign
 from idp.oidc.models import Client, Token
 
 
@@ -30,8 +29,6 @@ def issuer() -> str:
 def _jwt_access_token(client: Client, user: Account | None, scope: str, expires_in: int) -> str:
     """An RFC 9068 access token (typ at+jwt), signed with the client's ID token algorithm."""
     now = int(time.time())
-    alg = client.id_token_signed_response_alg or "RS256"
-    key = signing_key(alg)
     claims: dict[str, Any] = {
         "iss": issuer(),
         "exp": now + expires_in,
@@ -42,7 +39,7 @@ def _jwt_access_token(client: Client, user: Account | None, scope: str, expires_
         "jti": secrets.token_urlsafe(16),
         "scope": scope,
     }
-    return jwt.encode({"alg": alg, "typ": "at+jwt", "kid": key.kid}, claims, key)
+    return sign(claims, client_alg(client), "at+jwt")
 
 
 def generate_token(

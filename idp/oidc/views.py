@@ -29,16 +29,25 @@ from joserfc.errors import JoseError
 from idp.core.extensions import csrf, db
 from idp.core.i18n import remember_ui_locales
 from idp.core.signals import first_answer
+from idp.oidc import (
+    client_registration,
+    discovery,
+    guard,
+    logout,
+    prepared,
+    session_views,
+    signals,
+    tokens,
+)
 from idp.oidc import consent as consents
-from idp.oidc import discovery, guard, logout, prepared, session_views, signals, tokens
 from idp.oidc.bounds import Violation, first_violation
+from idp.oidc.capabilities import SUPPORTED
 from idp.oidc.claims import describe_scopes, subject_for
 from idp.oidc.forms import ConsentForm, LogoutEverywhereForm
 from idp.oidc.keys import JWKS_MAX_AGE, keyring
 from idp.oidc.server import build, oauth, query_client
 
 bp = Blueprint("oidc", __name__)
-RESPONSE_MODES = ("query", "form_post")
 # The consent form's fields (templates/oidc/consent.html): a POST that carries a decision
 # is the person answering our own form, never a relying party's authorization request.
 CONSENT_DECISIONS = ("accept", "refuse")
@@ -143,7 +152,7 @@ def _hint_subject(redirect_uri: str) -> str | None:
     if not hint:
         return None
     try:
-        token = jwt.decode(hint, keyring().public, algorithms=["RS256", "ES256"])
+        token = jwt.decode(hint, keyring().public, algorithms=list(SUPPORTED.signing_algs))
     except (JoseError, ValueError):
         raise InvalidRequestError("Invalid 'id_token_hint'.", redirect_uri=redirect_uri) from None
     if token.claims.get("iss") != current_app.config["ISSUER"]:
@@ -202,7 +211,7 @@ def authorize():
         grant = server.get_consent_grant(end_user=account)
         redirect_uri = grant.redirect_uri
         mode = request.values.get("response_mode")
-        if mode and mode not in RESPONSE_MODES:
+        if mode and mode not in SUPPORTED.response_modes:
             raise InvalidRequestError("Unsupported 'response_mode'.", redirect_uri=redirect_uri)
         prompts = set((request.values.get("prompt") or "").split())
         max_age = _max_age(redirect_uri)
@@ -312,6 +321,7 @@ def introspect():
 
 def init_app(app: Flask) -> None:
     build(app)
+    client_registration.init_app(app)
     # Every parameter in bounds before Authlib or the database reads it (idp/oidc/guard.py;
     # a Basic header that is not UTF-8 once decoded is refused there too).
     for endpoint in ("oidc.token", "oidc.revoke", "oidc.introspect"):

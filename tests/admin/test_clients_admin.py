@@ -268,8 +268,8 @@ def test_unknown_client_is_404(admin_client):
 
 def test_initial_access_token_from_the_admin_page(app, admin_client):
     """The admin page issues an initial access token, shown once, stored hashed, audited."""
-    from idp.admin.models import InitialAccessToken
     from idp.core.digest import secret_digest
+    from idp.oidc.models import InitialAccessToken
 
     response = post_form(
         admin_client,
@@ -289,7 +289,7 @@ def test_initial_access_token_from_the_admin_page(app, admin_client):
 
 def test_initial_access_token_can_be_revoked(app, admin_client, client):
     """A token revoked from the admin page no longer opens registration; audited."""
-    from idp.admin.models import InitialAccessToken
+    from idp.oidc.models import InitialAccessToken
 
     response = post_form(
         admin_client,

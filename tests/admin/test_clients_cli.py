@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 from idp.accounts.models import Account
-from idp.admin.models import InitialAccessToken
 from idp.audit.models import AuditEvent
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
 from idp.oidc.clients import create_client, get_client
+from idp.oidc.models import InitialAccessToken
 
 
 def make_client(app, name: str = "Formadist", **kwargs) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import requests
 
-from idp.admin.models import InitialAccessToken
-from idp.admin.registration import issue_initial_access_token
 from idp.audit.models import AuditEvent
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.oidc.clients import get_client
+from idp.oidc.models import InitialAccessToken
+from idp.oidc.registration_endpoints import issue_initial_access_token
 
 METADATA = {
     "client_name": "Portail partenaire",

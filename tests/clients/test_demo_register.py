@@ -9,7 +9,8 @@ from clients.demo import DEMO_ACCOUNT, ensure_demo_account, register
 from idp.accounts.services import find_by_email
 from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
-from idp.oidc.clients import check_secret, delete_client, get_client
+from idp.oidc.client_rules import check_secret
+from idp.oidc.clients import delete_client, get_client
 
 
 def test_register_creates_clients_and_launcher_entries(app, tmp_path):

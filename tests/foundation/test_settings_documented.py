@@ -9,6 +9,7 @@ import re
 import tomllib
 
 from idp.core.config import CONFIG_DIR, ROOT
+from idp.oidc import capabilities
 
 KEY = re.compile(r"[A-Z][A-Z0-9_]*")
 # Names under which the code holds the settings: `config[…]`, `app.config[…]`,
@@ -99,7 +100,8 @@ def keys_read() -> set[str]:
         if path.is_file():
             for match in TEMPLATE_READ.finditer(path.read_text(encoding="utf-8")):
                 keys.add(match.group(1) or match.group(2))
-    return keys
+    # The capability switches are read through their table (config[SETTINGS[field]]).
+    return keys | set(capabilities.SETTINGS.values())
 
 
 def documented() -> set[str]:
