@@ -51,7 +51,9 @@ def queue(message: OutboxMessage) -> OutboxMessage:
     return queue_prepared(message)
 
 
-def _mail(kind: str, recipients: list[str], subject: str, send: bool, **context: Any):
+def _mail(
+    kind: str, recipients: list[str], subject: str, send: bool, **context: Any
+) -> OutboxMessage:
     message = prepare_mail(recipients, subject, kind, **context)
     return queue_prepared(message) if send else message
 
@@ -155,7 +157,9 @@ def password_changed(account: Account) -> OutboxMessage:
 # --- Secondary e-mail -----------------------------------------------------------------
 
 
-def secondary_confirmation(account: Account, email: str, token: str, *, max_age: int):
+def secondary_confirmation(
+    account: Account, email: str, token: str, *, max_age: int
+) -> OutboxMessage:
     """The link that confirms `email` as the secondary address, valid `max_age` seconds:
     to THAT address, since following it proves the person reads it."""
     return _mail(
