@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from idp import audit
-from idp.accounts import links, policy
+from idp.accounts import links, mails, policy
 from idp.accounts.errors import (
     AccountError,
     InvalidCredentials,
@@ -22,15 +22,12 @@ from idp.accounts.errors import (
 )
 from idp.accounts.models import Account
 from idp.accounts.passwords import verify_password
-from idp.accounts.recipients import recipients_for
 from idp.accounts.services import find_by_email, normalise_email, set_password, stand_in
 from idp.accounts.sessions import end_sessions
 from idp.accounts.throttle import LoginThrottle
 from idp.core.clock import utcnow
 from idp.core.extensions import db
-from idp.core.urls import external_url
 from idp.mail.models import OutboxMessage
-from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
 
 RESET = "reset"
 SECONDARY = "secondary"
@@ -44,11 +41,6 @@ IDENTITY_FIELDS = (
     "mobile",
     "address",
 )
-
-
-def _send(kind: str, account: Account, subject: str, **context: Any) -> OutboxMessage:
-    recipients = recipients_for(kind, account.email, account.confirmed_secondary_email)
-    return queue_mail(recipients, subject, kind, account=account, **context)
 
 
 # --- Identity -------------------------------------------------------------------------
@@ -107,7 +99,7 @@ def change_password(
     audit.record("password.changed", account=account)
     db.session.commit()
     end_sessions(account, "password_changed", keep_sid=keep_sid)
-    return _send("password_changed", account, _("Votre mot de passe a été changé"))
+    return mails.password_changed(account)
 
 
 def request_reset(email: str) -> OutboxMessage | None:
@@ -120,21 +112,13 @@ def request_reset(email: str) -> OutboxMessage | None:
     # The epoch in the link: a change of password makes older links useless.
     token = links.make_token(RESET, {"a": target.id, "e": target.session_epoch})
     max_age = int(current_app.config["RESET_MAX_AGE"])
-    message = prepare_mail(
-        recipients_for("password_reset", target.email, target.confirmed_secondary_email),
-        _("Réinitialisation de votre mot de passe"),
-        "password_reset",
-        account=target,
-        reset_url=external_url("accounts.password_reset", token=token),
-        validity_minutes=max_age // 60,
-        login_url=external_url("accounts.login", identifier=target.email),
-    )
+    message = mails.password_reset(target, token, max_age=max_age, send=False)
     if account is None:
         audit.record("password.reset_requested", account=None, known=False)
         db.session.commit()
         return None
     audit.record("password.reset_requested", account=account)  # committed with the mail
-    return queue_prepared(message)
+    return mails.queue(message)
 
 
 def account_for_reset(token: str) -> Account:
@@ -160,7 +144,7 @@ def reset_password(token: str, new: str) -> Account:
     audit.record("password.reset", account=account)
     db.session.commit()
     end_sessions(account, "password_changed")
-    _send("password_changed", account, _("Votre mot de passe a été changé"))
+    mails.password_changed(account)
     return account
 
 
@@ -191,15 +175,7 @@ def set_secondary(account: Account, email: str, password: str) -> SecondaryResul
     audit.record("email.secondary_added", account=account)
     db.session.commit()
     token = links.make_token(SECONDARY, {"a": account.id, "m": email})
-    queue_mail(
-        [email],  # to THAT address: it proves the person reads it
-        _("Confirmez votre courriel secondaire"),
-        "secondary_confirm",
-        account=account,
-        secondary_email=email,
-        confirm_url=external_url("accounts.secondary_confirm", token=token),
-        validity_hours=_secondary_max_age() // 3600,
-    )
+    mails.secondary_confirmation(account, email, token, max_age=_secondary_max_age())
     return SecondaryResult(email)
 
 

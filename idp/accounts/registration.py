@@ -15,25 +15,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from idp import audit
-from idp.accounts import links, signals
+from idp.accounts import links, mails, signals
 from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance
 from idp.accounts.passwords import hash_password
-from idp.accounts.recipients import recipients_for
 from idp.accounts.redirects import safe_next
 from idp.accounts.services import create_account, find_by_email, normalise_email, stand_in
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.core.signals import answers, first_answer
-from idp.core.urls import external_url
 from idp.mail.models import OutboxMessage
-from idp.mail.outbox import prepare_mail, queue_mail, queue_prepared
 
 log = logging.getLogger(__name__)
 PURPOSE = "confirm"
@@ -78,18 +73,6 @@ def max_age() -> int:
     return int(current_app.config["CONFIRMATION_MAX_AGE"])
 
 
-def human_duration(seconds: int) -> str:
-    """Readable lifetime: 259200 -> "72 heures", 1296000 -> "15 jours"."""
-    days, hours, minutes = seconds // 86400, seconds // 3600, seconds // 60
-    if seconds % 86400 == 0 and days > 3:
-        return ngettext("%(num)s jour", "%(num)s jours", days)
-    if seconds % 3600 == 0 and hours:
-        return ngettext("%(num)s heure", "%(num)s heures", hours)
-    if minutes:
-        return ngettext("%(num)s minute", "%(num)s minutes", minutes)
-    return ngettext("%(num)s seconde", "%(num)s secondes", seconds)
-
-
 def is_expired(account: Account, now=None) -> bool:
     """An unconfirmed registration older than the link lifetime is cancelled."""
     if account.is_confirmed:
@@ -100,24 +83,6 @@ def is_expired(account: Account, now=None) -> bool:
 def services_opened(account: Account | None = None) -> list[Any]:
     """The services the account opens (name + description), for the mail."""
     return [entry for found in answers(signals.services_opened, account=account) for entry in found]
-
-
-def _mail_context(account: Account) -> dict[str, Any]:
-    cfg = current_app.config
-    return {
-        "account": account,
-        "given_name": account.given_name,
-        "email": account.email,
-        "validity": human_duration(max_age()),
-        "services": services_opened(account),
-        "organisation": cfg["ORGANISATION_NAME"],
-        "service_name": cfg["SERVICE_NAME"],
-        "support_phone": cfg.get("SUPPORT_PHONE", ""),
-        "support_hours": cfg.get("SUPPORT_HOURS", ""),
-        "support_email": cfg.get("SUPPORT_EMAIL", ""),
-        "login_url": external_url("accounts.login", identifier=account.email),
-        "register_url": external_url("accounts.register"),
-    }
 
 
 def _link_max() -> int:
@@ -149,48 +114,22 @@ def confirmation_token(
     for candidate in (next_url, next_url and _service_home(next_url)):
         if candidate:
             token = links.make_token(PURPOSE, {**data, "n": candidate})
-            if len(external_url("accounts.register_confirm", token=token)) <= _link_max():
+            if len(mails.confirmation_link(token)) <= _link_max():
                 return token
     return links.make_token(PURPOSE, data)
 
 
-def prepare_confirmation(
-    account: Account, invitation_token: str | None = None, next_url: str | None = None
-) -> OutboxMessage:
-    """The confirmation mail, rendered and sealed, not stored yet."""
-    token = confirmation_token(account, invitation_token, next_url)
-    context = _mail_context(account)
-    context["confirm_url"] = external_url("accounts.register_confirm", token=token)
-    return prepare_mail(
-        recipients_for("registration_confirm", account.email, None),
-        _("Confirmez la création de votre compte %(service)s", service=context["service_name"]),
-        "registration_confirm",
-        **context,
-    )
-
-
 def send_confirmation(
-    account: Account, invitation_token: str | None = None, next_url: str | None = None
+    account: Account,
+    invitation_token: str | None = None,
+    next_url: str | None = None,
+    *,
+    send: bool = True,
 ) -> OutboxMessage:
-    return queue_prepared(prepare_confirmation(account, invitation_token, next_url))
-
-
-def _send_account_exists(
-    account: Account, reason: str, next_url: str | None = None
-) -> OutboxMessage:
-    """Tell the owner someone tried to register with their address or NIR."""
-    context = _mail_context(account)
-    context["reason"] = reason
-    if not account.is_confirmed:
-        # Still pending: the owner most likely lost the first mail; give a fresh link.
-        context["confirm_url"] = external_url(
-            "accounts.register_confirm", token=confirmation_token(account, next_url=next_url)
-        )
-    return queue_mail(
-        recipients_for("account_exists", account.email, account.confirmed_secondary_email),
-        _("Tentative de création de compte avec votre adresse"),
-        "account_exists",
-        **context,
+    """Mail the confirmation link (with `send=False`: only prepare the mail)."""
+    token = confirmation_token(account, invitation_token, next_url)
+    return mails.confirmation(
+        account, token, services=services_opened(account), max_age=max_age(), send=send
     )
 
 
@@ -213,7 +152,11 @@ def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Outcom
     hash_password(data.password, current_app.config["BCRYPT_ROUNDS"])
     audit.record("registration.duplicate_attempt", account=existing, reason=reason)
     db.session.commit()
-    _send_account_exists(existing, reason, data.next_url)
+    # Tell the owner; a still pending one most likely lost the first mail: a fresh link.
+    token = None if existing.is_confirmed else confirmation_token(existing, next_url=data.next_url)
+    mails.account_exists(
+        existing, reason, token, services=services_opened(existing), max_age=max_age()
+    )
     return Outcome(email=normalise_email(data.email))
 
 
@@ -276,13 +219,13 @@ def resend(email: str, next_url: str | None = None) -> bool:
     # The same work whether a registration is pending or not (no enumeration by timing):
     # the mail is prepared with a stand-in, never stored, when there is nothing to send.
     target = account if pending else stand_in(email)
-    message = prepare_confirmation(target, next_url=next_url)
+    message = send_confirmation(target, next_url=next_url, send=False)
     if not pending:
         audit.record("registration.confirmation_resent", account=None, known=False)
         db.session.commit()
         return False
     audit.record("registration.confirmation_resent", account=account)  # with the mail
-    queue_prepared(message)
+    mails.queue(message)
     return True
 
 

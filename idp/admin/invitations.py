@@ -26,8 +26,9 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from idp import audit
+from idp.accounts import mails
 from idp.accounts.models import Account
-from idp.accounts.services import find_by_email, normalise_email
+from idp.accounts.services import normalise_email
 from idp.admin.invitations_models import Invitation
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
@@ -125,21 +126,9 @@ def create_invitation(
 
 def send_mail(invitation: Invitation, token: str) -> Any:
     """Queue the invitation mail (commits). Returns the outbox message."""
-    from idp.mail.outbox import queue_mail
-
     service = service_for(invitation.client_id)
-    name = service.name if service else invitation.client_id
     invitation.sent_at = utcnow()
-    return queue_mail(
-        [invitation.email],
-        _("Invitation : accédez à %(service)s", service=name),
-        "invitation",
-        invitation=invitation,
-        service=service,
-        service_name=name,
-        link=link_for(token),
-        has_account=find_by_email(invitation.email) is not None,
-    )
+    return mails.invitation(invitation, service, link_for(token))
 
 
 def invite(actor: Account | None = None, **fields: Any) -> tuple[Invitation, Any]:

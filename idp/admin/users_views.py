@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from idp import audit
-from idp.accounts import deletion
+from idp.accounts import deletion, profile, registration
 from idp.accounts import export as account_export
 from idp.accounts.models import Account
 from idp.accounts.sessions import end_sessions
@@ -111,16 +111,13 @@ def unlock(account: Account, actor: Account) -> None:
 
 
 def resend_confirmation(account: Account, actor: Account):
-    from idp.accounts.registration import send_confirmation
-
     audit.record("admin.user.confirmation_resent", account=account, actor=actor)
     db.session.commit()
-    return send_confirmation(account)
+    # The registration's own function: a fresh link, the same mail.
+    return registration.send_confirmation(account)
 
 
 def send_reset(account: Account, actor: Account):
-    from idp.accounts import profile
-
     audit.record("admin.user.reset_sent", account=account, actor=actor)
     db.session.commit()
     # The login area's own function: same link, same mail, both addresses.

@@ -43,7 +43,7 @@ mail_queued = Namespace().signal("compte.mail-queued")
 def prepare_mail(recipients: list[str], subject: str, template: str, **context) -> OutboxMessage:
     """Render `templates/mail/<template>.txt` (and `.html` when present) and seal the
     bodies into a message, not stored yet. (Also the way to spend the same time as a mail
-    when nothing must be sent: see idp/accounts/profile.py request_reset.)"""
+    when nothing must be sent: see `send=False` in idp/accounts/mails.py.)"""
     text = render_template(f"mail/{template}.txt", **context)
     try:
         html = render_template(f"mail/{template}.html", **context)

@@ -416,7 +416,7 @@ def test_purge_removes_expired_registrations_only(app):
 )
 def test_human_duration(app, seconds, text):
     """The link lifetime is written the way people say it."""
-    from idp.accounts.registration import human_duration
+    from idp.accounts.mails import human_duration
 
     with app.test_request_context("/"):
         assert human_duration(seconds) == text

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from idp.accounts import policy, registration, signals
+from idp.accounts import mails, policy, registration, signals
 from idp.accounts.forms.registration import (
     CancelForm,
     IdentityStepForm,
@@ -243,7 +243,7 @@ def _raw_identity(form) -> dict[str, Any]:
 def _steps_context(step: int) -> dict[str, Any]:
     return {
         "step": step,
-        "validity": registration.human_duration(registration.max_age()),
+        "validity": mails.human_duration(registration.max_age()),
         "cancel_form": CancelForm(formdata=None) if step < 4 else None,
     }
 
@@ -428,5 +428,5 @@ def register_confirm(token: str):
     return render_template(
         template,
         account=result.account,
-        validity=registration.human_duration(registration.max_age()),
+        validity=mails.human_duration(registration.max_age()),
     ), status
