@@ -155,3 +155,23 @@ def revoke(app, rp, token: str, **extra):
     return app.test_client().post(
         "/oauth/revoke", data={"token": token, **extra}, headers=basic(rp)
     )
+
+
+def jwks_of(issuer: str):
+    """The provider's published keys (JWKS), as a joserfc KeySet."""
+    from joserfc.jwk import KeySet
+
+    return KeySet.import_key_set(requests.get(f"{issuer}/oauth/jwks", timeout=5).json())
+
+
+def browser_tokens(live_server, browser, person, rp, **params) -> dict:
+    """Code flow over real HTTP: the person's browser through login and consent, then the
+    client's exchange with PKCE; the token endpoint's answer (checked 200)."""
+    from tests.oidc.conftest import callback_params
+
+    verifier, challenge = pkce()
+    response = browser.authorize(authorize_url(live_server, rp, challenge, **params), person)
+    code = callback_params(response)["code"]
+    result = exchange(live_server, rp, code, verifier)
+    assert result.status_code == 200, result.text
+    return result.json()
