@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner, Result
 
 from idp import create_app
+from idp.cli import main
+from idp.core.cli import AppContext
 from idp.core.extensions import db
 from idp.mail.sink import MailSink
 from idp.maintenance import stop_all_background, stop_background
 from tests.support.servers import free_port
 
-pytest_plugins = ["tests.support.captcha", "tests.support.browser"]
+pytest_plugins = ["tests.support.captcha", "tests.support.browser", "tests.support.audit"]
 
 PG_URL = os.environ.get("COMPTE_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("COMPTE_TEST_REDIS_URL")
@@ -154,3 +157,17 @@ def output_dir(request) -> Path:
     folder = OUTPUT_DIR / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def cli(app) -> Callable[..., Result]:
+    """Run `compte …` in-process against the test app (CliRunner, real database)."""
+    context = AppContext()
+    context._app = app
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(
+            main, list(args), obj=context, input=input, catch_exceptions=False
+        )
+
+    return run

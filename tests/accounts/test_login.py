@@ -8,7 +8,7 @@ from idp.accounts.models import Account
 from idp.accounts.passwords import hash_rounds
 from idp.core.clock import utcnow
 from idp.core.extensions import db
-from tests.accounts.test_login_helpers import (
+from tests.support.accounts import (
     PASSWORD,
     account,
     csrf_of,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from idp.accounts.nir import compute_key
-from tests.accounts.test_login_helpers import PASSWORD, login, make_account, text
+from tests.support.accounts import PASSWORD, login, make_account, text
 
 FIRST13 = "2550814168025"
 NIR = FIRST13 + f"{compute_key(FIRST13):02d}"

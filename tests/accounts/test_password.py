@@ -8,7 +8,7 @@ from urllib.parse import unquote
 from idp.accounts.models import Account
 from idp.core.clock import utcnow
 from idp.core.extensions import db
-from tests.accounts.test_login_helpers import (
+from tests.support.accounts import (
     NEW_PASSWORD,
     PASSWORD,
     account,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.accounts.test_login_helpers import (
+from tests.support.accounts import (
     PASSWORD,
     account,
     events,

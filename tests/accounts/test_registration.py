@@ -17,9 +17,11 @@ from idp.audit.models import AuditEvent
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.mail.models import OutboxMessage
-from tests.support.captcha import captcha_fields, record_captcha_answers
-from tests.support.forms import EMAIL, PASSWORD, csrf_of, person
+from tests.support.accounts import login
+from tests.support.captcha import record_captcha_answers
+from tests.support.forms import EMAIL, PASSWORD, csrf_of
 from tests.support.mail import links_in, mails_to, wait_for_mail
+from tests.support.registration import add_service, confirm_link, path_of, register
 from tests.support.servers import wait_until
 
 NIR = "2 55 08 14 168 025 38"
@@ -29,41 +31,6 @@ NIR = "2 55 08 14 168 025 38"
 def answers(app):
     """Characters of every captcha the app creates (test-only observer)."""
     return record_captcha_answers(app)
-
-
-def register(client, answers, path: str = "/register", **overrides):
-    """Open the form, fill it like a person (captcha solved), submit it."""
-    page = client.get(path).get_data(as_text=True)
-    data = {**person(**overrides), "csrf_token": csrf_of(page), **captcha_fields(answers, page)}
-    return client.post(path, data=data)
-
-
-def login(client, identifier: str, password: str):
-    page = client.get("/login").get_data(as_text=True)
-    return client.post(
-        "/login",
-        data={"identifier": identifier, "password": password, "csrf_token": csrf_of(page)},
-    )
-
-
-def confirm_link(mail) -> str:
-    return next(link for link in links_in(mail) if "/register/confirm/" in link)
-
-
-def path_of(url: str) -> str:
-    """The path (and query) of an absolute link, for the test client."""
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def add_service(app, name: str, url: str, description: str) -> None:
-    from idp.launcher.services import set_entry
-    from idp.oidc.clients import create_client
-
-    with app.app_context():
-        client, _ = create_client(name=name, redirect_uris=[url + "/callback"], first_party=True)
-        set_entry(client.client_id, name=name, url=url, description=description)
-        db.session.commit()
 
 
 def audit_types(app) -> list[str]:

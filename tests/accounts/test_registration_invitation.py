@@ -7,30 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from idp.accounts.models import Account
 from idp.core.extensions import db
-from tests.accounts.test_registration import add_service, confirm_link, path_of
 from tests.support.captcha import captcha_fields, record_captcha_answers
 from tests.support.forms import csrf_of, person
 from tests.support.mail import mails_to, wait_for_mail
-
-INVITED = "agent.invite@yopmail.com"
-
-
-def invite(app) -> str:
-    from idp.admin.invitations import create_invitation
-    from idp.launcher.services import entries_for
-
-    add_service(app, "Formadist", "https://formadist.example", "Formation à distance")
-    with app.app_context():
-        client_id = entries_for(None)[0].client_id
-        _invitation, token = create_invitation(
-            email=INVITED,
-            client_id=client_id,
-            civility="mme",
-            given_name="Ivana",
-            family_name="Petrova",
-        )
-        db.session.commit()
-    return token
+from tests.support.registration import INVITED, confirm_link, invite, path_of
 
 
 def test_invitation_prefills_and_locks_the_email(app, client, smtp_sink):

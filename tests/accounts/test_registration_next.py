@@ -11,11 +11,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from tests.accounts.test_registration import add_service, confirm_link, path_of
-from tests.accounts.test_registration_invitation import INVITED, invite
 from tests.support.captcha import captcha_fields, record_captcha_answers
 from tests.support.forms import EMAIL, PASSWORD, csrf_of, person
 from tests.support.mail import wait_for_mail
+from tests.support.registration import INVITED, add_service, confirm_link, invite, path_of
 
 AUTHORIZE = "/oauth/authorize?client_id=formadist&response_type=code&scope=openid&state=xyz"
 UNSAFE = [

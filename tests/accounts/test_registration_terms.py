@@ -10,10 +10,11 @@ from idp.accounts.models import Account, TermsAcceptance
 from idp.accounts.services import create_account
 from idp.audit.models import AuditEvent
 from idp.core.extensions import db
-from tests.accounts.test_registration import login, register
+from tests.support.accounts import login
 from tests.support.captcha import record_captcha_answers
 from tests.support.forms import EMAIL, csrf_of
 from tests.support.mail import wait_for_mail
+from tests.support.registration import register
 
 PASSWORD = "Formation#2026"
 

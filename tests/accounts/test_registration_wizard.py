@@ -13,10 +13,11 @@ import pytest
 from idp.accounts.models import Account
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
-from tests.accounts.test_registration import confirm_link, login, path_of
+from tests.support.accounts import login
 from tests.support.captcha import captcha_fields, record_captcha_answers
 from tests.support.forms import csrf_of
 from tests.support.mail import wait_for_mail
+from tests.support.registration import confirm_link, path_of
 
 EMAIL = "titulaire@yopmail.com"
 NIR = "2 55 08 14 168 025 38"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.accounts.test_login_helpers import (
+from tests.support.accounts import (
     PASSWORD,
     account,
     events,

@@ -9,9 +9,9 @@ import pytest
 
 from idp.accounts import steady
 from idp.accounts.steady import Pace
-from tests.accounts.test_login_helpers import PASSWORD, login, make_account, post_form
-from tests.accounts.test_registration import register
+from tests.support.accounts import PASSWORD, login, make_account, post_form
 from tests.support.captcha import record_captcha_answers
+from tests.support.registration import register
 
 KNOWN = "connu@example.org"
 UNKNOWN = "inconnu@example.org"

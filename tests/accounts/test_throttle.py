@@ -3,30 +3,26 @@ atomic counting under parallel guesses, and the per-address rate limit."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime
 
 import requests
 
-from idp.accounts.models import Account
 from idp.accounts.throttle import (
-    LoginThrottle,
     Policy,
     allowed_without_captcha,
     captcha_required,
     seconds_left,
 )
-from idp.core.extensions import db
-from tests.accounts.test_login_helpers import (
+from tests.support.accounts import (
     PASSWORD,
     csrf_of,
-    events,
     login,
     make_account,
     text,
 )
 from tests.support.captcha import captcha_answers, captcha_fields  # noqa: F401  (fixture)
+from tests.support.throttle import bad_credentials, count_in_threads, failures, parallel_guesses
 
 POLICY = Policy(captcha_after=3, delay=2, window=900)
 NOW = datetime(2026, 1, 1, 12, 0, 0)
@@ -57,12 +53,6 @@ def test_seconds_left_rounds_up_and_never_goes_negative():
     assert seconds_left(5.0, 10.0) == 0
 
 
-def _bad_credentials(app) -> int:
-    return sum(
-        1 for e in events(app, "login.failed") if e.details.get("reason") == "bad_credentials"
-    )
-
-
 def test_captcha_after_failures_then_a_pause(app, client, captcha_answers):  # noqa: F811
     """After 3 failures the captcha is required (no password check without it); with the
     captcha each failure imposes the pause; the right password then logs in and resets."""
@@ -76,14 +66,14 @@ def test_captcha_after_failures_then_a_pause(app, client, captcha_answers):  # n
     # Without the captcha, even the right password is not checked.
     page = text(login(client, "ivan@example.org", PASSWORD))
     assert 'name="captcha_id"' in page and client.get("/").status_code == 302
-    assert _bad_credentials(app) == 3
+    assert bad_credentials(app) == 3
 
     # With the captcha: a wrong password is checked, then the pause applies.
     page = text(client.get("/login?identifier=ivan@example.org"))
     data = {"identifier": "ivan@example.org", "password": "Mauvais-1", "csrf_token": csrf_of(page)}
     wrong = client.post("/login", data={**data, **captcha_fields(captcha_answers, page)})
     assert "Identifiant ou mot de passe incorrect." in text(wrong)
-    assert _bad_credentials(app) == 4
+    assert bad_credentials(app) == 4
     page = text(wrong)
     early = client.post(
         "/login",
@@ -100,7 +90,7 @@ def test_captcha_after_failures_then_a_pause(app, client, captcha_answers):  # n
         data={**data, "password": PASSWORD, **captcha_fields(captcha_answers, page)},
     )
     assert ok.status_code == 302 and ok.headers["Location"] == "/"
-    assert _failures(app, account_id) == 0
+    assert failures(app, account_id) == 0
 
 
 def test_failures_from_one_address_require_the_captcha_for_any_account(app, client):
@@ -123,44 +113,15 @@ def test_unknown_identifier_gets_the_captcha_like_a_known_account(app, client):
     assert 'name="captcha_id"' in text(login(client, "nobody@example.org", "Mauvais-1"))
 
 
-def _parallel_guesses(base_url: str, identifiers: list[str]) -> list[int]:
-    """Fire one wrong guess per identifier at the same instant, each from its own session."""
-    sessions = []
-    for _ in identifiers:
-        session = requests.Session()
-        sessions.append((session, csrf_of(session.get(f"{base_url}/login").text)))
-    barrier = threading.Barrier(len(identifiers))
-    statuses: list[int] = []
-
-    def guess(session, token, identifier):
-        barrier.wait()
-        response = session.post(
-            f"{base_url}/login",
-            data={"csrf_token": token, "identifier": identifier, "password": "Mauvais-1"},
-            allow_redirects=False,
-        )
-        statuses.append(response.status_code)
-
-    threads = [
-        threading.Thread(target=guess, args=(s, t, i))
-        for (s, t), i in zip(sessions, identifiers, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return statuses
-
-
 def test_parallel_guesses_do_not_slip_past_the_limit(app, live_server):
     """10 simultaneous wrong guesses on one account: at most 3 passwords are checked, and
     the captcha is then required even for the right password."""
     account_id = make_account(app)
-    statuses = _parallel_guesses(live_server, ["ivan@example.org"] * 10)
+    statuses = parallel_guesses(live_server, ["ivan@example.org"] * 10)
     assert statuses == [200] * 10
     # Two counters (account, address) each bound the checks: never more than the limit.
-    assert 1 <= _bad_credentials(app) <= 3
-    assert _failures(app, account_id) >= 3
+    assert 1 <= bad_credentials(app) <= 3
+    assert failures(app, account_id) >= 3
     session = requests.Session()
     token = csrf_of(session.get(f"{live_server}/login").text)
     response = session.post(
@@ -182,43 +143,17 @@ def test_rate_limit_per_address(app, client):
     assert client.get("/login").status_code == 200  # the page itself stays readable
 
 
-def _failures(app, account_id: int) -> int:
-    """The account's recent failures, as the throttle counts them."""
-    with app.test_request_context():
-        return LoginThrottle(db.session.get(Account, account_id), "", None).failures()
-
-
-def _count_in_threads(app, account_id: int | None, identifier: str, n: int) -> list[int]:
-    numbers: list[int] = []
-    barrier = threading.Barrier(n)
-
-    def count(i: int) -> None:
-        with app.app_context():
-            subject = db.session.get(Account, account_id) if account_id else None
-            throttle = LoginThrottle(subject, identifier, f"10.1.0.{i}")
-            barrier.wait(20)
-            numbers.append(throttle.count_attempt())
-            db.session.remove()
-
-    threads = [threading.Thread(target=count, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return numbers
-
-
 def test_account_counter_is_atomic(app):
     """12 attempts counted at once on one account (each from its own address) get the
     numbers 1..12: the storage's atomic increment loses none."""
     account_id = make_account(app)
-    assert sorted(_count_in_threads(app, account_id, "ivan@example.org", 12)) == list(range(1, 13))
-    assert _failures(app, account_id) == 12
+    assert sorted(count_in_threads(app, account_id, "ivan@example.org", 12)) == list(range(1, 13))
+    assert failures(app, account_id) == 12
 
 
 def test_unknown_identifier_counter_is_atomic(app):
     """The same for an unknown identifier, counted in the limiter storage."""
-    numbers = _count_in_threads(app, None, "nobody@example.org", 12)
+    numbers = count_in_threads(app, None, "nobody@example.org", 12)
     assert sorted(numbers) == list(range(1, 13))
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.accounts.test_login_helpers import PASSWORD, csrf_of, make_account
-from tests.accounts.test_throttle import _bad_credentials, _count_in_threads, _parallel_guesses
+from tests.support.accounts import PASSWORD, csrf_of, make_account
+from tests.support.throttle import bad_credentials, count_in_threads, parallel_guesses
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ def test_parallel_guesses_from_one_address_do_not_slip_past(app, live_server):
     are checked (atomic INCR in Redis), then the captcha is required for everyone."""
     make_account(app)
     identifiers = [f"nobody{n}@example.org" for n in range(10)]
-    assert _parallel_guesses(live_server, identifiers) == [200] * 10
-    assert 1 <= _bad_credentials(app) <= 3
+    assert parallel_guesses(live_server, identifiers) == [200] * 10
+    assert 1 <= bad_credentials(app) <= 3
     session = requests.Session()
     token = csrf_of(session.get(f"{live_server}/login").text)
     response = session.post(
@@ -41,4 +41,4 @@ def test_parallel_guesses_from_one_address_do_not_slip_past(app, live_server):
 
 def test_redis_counter_is_atomic(app):
     """12 attempts counted at once for one unknown identifier in Redis get 1..12."""
-    assert sorted(_count_in_threads(app, None, "nobody@example.org", 12)) == list(range(1, 13))
+    assert sorted(count_in_threads(app, None, "nobody@example.org", 12)) == list(range(1, 13))

@@ -1,4 +1,5 @@
-"""Fixtures of the administration tests: accounts, a logged-in admin browser, the CLI.
+"""Fixtures of the administration tests: accounts, a logged-in admin browser (the CLI
+fixture `cli` is in tests/conftest.py).
 
 `admin_client` is shared with the users/invitations/audit tests.
 """
@@ -9,11 +10,8 @@ import re
 from collections.abc import Callable
 
 import pytest
-from click.testing import CliRunner, Result
 
 from idp.accounts.services import create_account
-from idp.cli import main
-from idp.core.cli import AppContext
 from idp.core.extensions import db
 from tests.support.sessions import signed_in
 
@@ -94,17 +92,3 @@ def admin_client(app, admin_id):
 def user_client(app, make_account):
     """A test client logged in as an ordinary (non-admin) account."""
     return session_for(app, make_account("agent@compte.example"))
-
-
-@pytest.fixture
-def cli(app) -> Callable[..., Result]:
-    """Run `compte …` in-process against the test app (CliRunner, real database)."""
-    context = AppContext()
-    context._app = app
-
-    def run(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(
-            main, list(args), obj=context, input=input, catch_exceptions=False
-        )
-
-    return run

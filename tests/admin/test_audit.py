@@ -1,40 +1,14 @@
-"""The audit log: admin filters and pagination over HTTP, `compte audit prune`."""
+"""The admin audit page: access, filters and pagination over HTTP; admin actions audited
+with their address (the audit log itself, its labels and CLI: tests/audit)."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
-import pytest
-
 from idp import audit
-from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.core.clock import utcnow
 from idp.core.extensions import db
-
-
-@pytest.fixture
-def events(app, make_account) -> dict[str, int]:
-    """A small history: two people, two clients, several types and dates."""
-    ivan = make_account("ivan@exemple.fr", given_name="Ivan")
-    lea = make_account("lea@exemple.fr", given_name="Léa")
-    now = utcnow()
-    with app.app_context():
-        rows = [
-            ("login.succeeded", ivan, None, now - timedelta(days=1)),
-            ("login.failed", ivan, None, now - timedelta(days=10)),
-            ("consent.granted", ivan, "formadist", now - timedelta(days=3)),
-            ("token.revoked", lea, "cpf", now - timedelta(days=2)),
-            ("login.succeeded", lea, None, now - timedelta(days=40)),
-        ]
-        for kind, account_id, client_id, when in rows:
-            event = audit.record(
-                kind, account=db.session.get(Account, account_id), client_id=client_id
-            )
-            event.created_at = when
-        db.session.commit()
-    return {"ivan": ivan, "lea": lea}
 
 
 def _rows(html: str) -> list[str]:
@@ -50,7 +24,7 @@ def test_audit_page_refuses_non_admins(client, user_client):
     assert user_client.get("/admin/audit").status_code == 403
 
 
-def test_filter_by_account_client_type_and_period(admin_client, events):
+def test_filter_by_account_client_type_and_period(admin_client, audit_history):
     """Each filter narrows the list; they combine."""
 
     def get(**query):
@@ -67,7 +41,7 @@ def test_filter_by_account_client_type_and_period(admin_client, events):
     assert get(account="nobody@exemple.fr") == []
 
 
-def test_bad_dates_get_a_message_not_a_500(admin_client, events):
+def test_bad_dates_get_a_message_not_a_500(admin_client, audit_history):
     """An unreadable date is reported next to its field."""
     response = admin_client.get("/admin/audit", query_string={"since": "31/02/2026"})
     assert response.status_code == 200
@@ -76,7 +50,7 @@ def test_bad_dates_get_a_message_not_a_500(admin_client, events):
     assert _rows(html) == []
 
 
-def test_pagination_keeps_filters(app, admin_client, events):
+def test_pagination_keeps_filters(app, admin_client, audit_history):
     """Fifty events a page, newest first; the next-page link keeps the filters."""
     with app.app_context():
         for number in range(120):
@@ -92,25 +66,14 @@ def test_pagination_keeps_filters(app, admin_client, events):
     assert beyond.status_code == 200 and _rows(beyond.get_data(as_text=True)) == []
 
 
-def test_events_record_ip_and_user_agent(app, admin_client, events):
+def test_events_record_ip_and_user_agent(app, admin_client, audit_history):
     """Events recorded during a request carry the IP address and the user agent."""
-    admin_client.get(f"/admin/users/{events['ivan']}/export", headers={"User-Agent": "Probe/1"})
+    admin_client.get(
+        f"/admin/users/{audit_history['ivan']}/export", headers={"User-Agent": "Probe/1"}
+    )
     with app.app_context():
         event = db.session.scalar(
             db.select(AuditEvent).where(AuditEvent.type == "admin.user.exported")
         )
         assert event.ip_address == "127.0.0.1" and event.user_agent == "Probe/1"
-        assert event.actor_id is not None and event.account_id == events["ivan"]
-
-
-def test_prune_removes_events_past_retention(app, cli, events):
-    """`compte audit prune` keeps AUDIT_RETENTION_DAYS (or --days) of history."""
-    result = cli("audit", "prune", "--days", "30", "--json")
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"removed": 1, "retention_days": 30}
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == 4
-    app.config["AUDIT_RETENTION_DAYS"] = 5
-    result = cli("audit", "prune")
-    assert result.exit_code == 0 and "1 audit event(s)" in result.output
-    assert cli("audit", "prune", "--days", "0").exit_code == 2  # refused: at least one day
+        assert event.actor_id is not None and event.account_id == audit_history["ivan"]

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from tests.accounts.test_registration import add_service
 from tests.support.captcha import record_captcha_answers
 from tests.support.mail import links_in, wait_for_mail
+from tests.support.registration import add_service
 
 EMAIL = "pierreivan@yopmail.com"
 PASSWORD = "Formation#2026"

@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 
 from idp.core.extensions import db
 from idp.oidc.clients import create_client
-from tests.accounts.test_login_helpers import make_account
 from tests.faults.helpers import PASSWORD, UNAVAILABLE, Visitor, csrf_of, visible_text
 from tests.oidc.helpers import authorize_url, exchange, pkce, userinfo
+from tests.support.accounts import make_account
 from tests.support.proxy import TcpProxy
 
 MEMBER = "ivan@example.org"

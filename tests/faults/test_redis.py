@@ -12,8 +12,8 @@ import pytest
 import redis
 
 import idp.core.ratelimit
-from tests.accounts.test_login_helpers import make_account
 from tests.faults.helpers import PASSWORD, Visitor, audit_types, visible_text
+from tests.support.accounts import make_account
 from tests.support.captcha import record_captcha_answers
 from tests.support.proxy import TcpProxy
 from tests.support.servers import wait_until

@@ -10,7 +10,6 @@ import pytest
 
 from idp.mail.models import PENDING, SENT
 from idp.mail.sink import MailSink
-from tests.accounts.test_login_helpers import make_account
 from tests.faults.helpers import (
     NEW_PASSWORD,
     PASSWORD,
@@ -20,6 +19,7 @@ from tests.faults.helpers import (
     path_of,
     visible_text,
 )
+from tests.support.accounts import make_account
 from tests.support.captcha import record_captcha_answers
 from tests.support.mail import wait_for_mail
 from tests.support.proxy import TcpProxy

@@ -1,5 +1,6 @@
-"""Key rotation with several instances behind one issuer: a rotated-in key is published
-before it signs, so every token verifies with any instance's JWKS, during and after."""
+"""Key rotation: a rotated-in key is published before it signs (`compte keys rotate`,
+`compte keys list`), the old key stays published, and with several instances behind one
+issuer every token verifies with any instance's JWKS, during and after."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from joserfc.jwk import KeySet
 from idp.cli import main
 from idp.core.cli import AppContext
 from tests.oidc.conftest import callback_params
-from tests.oidc.helpers import authorize_url, exchange, pkce
+from tests.oidc.helpers import authorize_url, browser_tokens, exchange, jwks_of, pkce
 
 
 def _id_token(live_server, browser, person, rp) -> str:
@@ -70,3 +71,78 @@ def test_after_the_activation_delay_the_new_key_signs_and_verifies_everywhere(
             break
         assert time.monotonic() < deadline, "the new key never started signing"
         time.sleep(0.3)
+
+
+def test_key_rotation_keeps_the_old_key_published(app, live_server, browser, person, rp):
+    """After `rotate_keys`, new tokens use a new kid and the old key stays in JWKS so that
+    tokens it signed still validate."""
+    from idp.oidc.keys import rotate_keys
+
+    before = browser_tokens(live_server, browser, person, rp)
+    old_kid = jwt.decode(before["id_token"], jwks_of(live_server)).header["kid"]
+    with app.app_context():
+        rotate_keys(immediately=True)
+    after = browser_tokens(live_server, browser, person, rp)
+    jwks = jwks_of(live_server)
+    new_kid = jwt.decode(after["id_token"], jwks).header["kid"]
+    assert new_kid != old_kid
+    assert jwt.decode(before["id_token"], jwks).claims["sub"] == person.sub
+    kids = {k["kid"] for k in requests.get(f"{live_server}/oauth/jwks", timeout=5).json()["keys"]}
+    assert {old_kid, new_kid} <= kids
+
+
+def test_keys_rotate_and_list_commands(app):
+    """`compte keys rotate` publishes a new key per algorithm that signs only after the
+    activation delay, which `compte keys list` shows; `--now` signs at once."""
+    from click.testing import CliRunner
+
+    from idp.cli import main
+    from idp.core.cli import AppContext
+    from idp.oidc.keys import keyring
+
+    ctx = AppContext()
+    ctx._app = app
+    with app.app_context():
+        before = {alg: k.kid for alg, k in keyring().signing.items()}
+    result = CliRunner().invoke(main, ["keys", "rotate"], obj=ctx)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("signs from") == 2
+    with app.app_context():
+        ring = keyring()
+        assert {alg: k.kid for alg, k in ring.signing.items()} == before
+        assert len(ring.public.keys) == 4
+    listing = CliRunner().invoke(main, ["keys", "list"], obj=ctx).output
+    assert "Activation delay of a rotation: 360 s" in listing
+    assert listing.count("published, signs from") == 2 and listing.count("signing until") == 2
+
+    result = CliRunner().invoke(main, ["keys", "rotate", "--now"], obj=ctx)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        after = {alg: k.kid for alg, k in keyring().signing.items()}
+    assert after.keys() == before.keys() and not set(after.values()) & set(before.values())
+
+
+def test_new_keys_are_published_before_they_sign(app, live_server, browser, person, rp):
+    """A rotated-in key appears in JWKS at once while the previous key keeps signing; once
+    the activation delay has passed, ID tokens carry the new key's kid."""
+    from idp.oidc.keys import rotate_keys
+
+    app.config["OIDC_KEY_ACTIVATION_DELAY"] = 2
+    old_kid = jwt.decode(
+        browser_tokens(live_server, browser, person, rp)["id_token"], jwks_of(live_server)
+    ).header["kid"]
+    with app.app_context():
+        new_kids = {k.kid for k in rotate_keys()}
+    published = {
+        k["kid"] for k in requests.get(f"{live_server}/oauth/jwks", timeout=5).json()["keys"]
+    }
+    assert new_kids <= published and old_kid in published
+    during = jwt.decode(
+        browser_tokens(live_server, browser, person, rp)["id_token"], jwks_of(live_server)
+    )
+    assert during.header["kid"] == old_kid
+    time.sleep(2.5)
+    after = jwt.decode(
+        browser_tokens(live_server, browser, person, rp)["id_token"], jwks_of(live_server)
+    )
+    assert after.header["kid"] in new_kids

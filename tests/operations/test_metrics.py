@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from idp.core import metrics
 from idp.core.clock import utcnow
 from idp.core.extensions import db
-from tests.accounts.test_login_helpers import login, make_account
 from tests.operations.helpers import has_metric, metric_value
+from tests.support.accounts import login, make_account
 
 OUTSIDER = {"REMOTE_ADDR": "203.0.113.7"}
 TOKEN = "prometheus-scrape-token-0123456789"

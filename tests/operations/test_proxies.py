@@ -17,7 +17,7 @@ from idp.proxies import (
     resolve,
     x_forwarded_hops,
 )
-from tests.accounts.test_login_helpers import csrf_of
+from tests.support.accounts import csrf_of
 
 TRUSTED = parse_networks(["10.0.0.0/8", "127.0.0.1"], "TRUSTED_PROXIES")
 
@@ -149,7 +149,7 @@ def test_two_people_behind_one_trusted_proxy_are_counted_apart(app, live_server)
 
 def test_the_audit_log_records_the_client_behind_the_proxy(app, live_server):
     """The audit event of a failed login names the client's address, not the proxy's."""
-    from tests.accounts.test_login_helpers import events
+    from tests.support.accounts import events
 
     _fail_login(requests.Session(), live_server, "198.51.100.30")
     assert [e.ip_address for e in events(app, "login.failed")] == ["198.51.100.30"]
@@ -160,7 +160,7 @@ def test_a_spoofed_header_from_an_untrusted_address_changes_nothing(app, live_se
     """With TRUSTED_PROXIES naming another host, a client on 127.0.0.1 that writes a new
     X-Forwarded-For on every try is still one address: captcha after 3 failures, then 429,
     and the audit log records 127.0.0.1."""
-    from tests.accounts.test_login_helpers import events
+    from tests.support.accounts import events
 
     session = requests.Session()
     for n in range(3):

@@ -1,4 +1,5 @@
-"""Helpers shared by the login, password, profile and secondary e-mail tests (no tests)."""
+"""Account helpers shared by the login, password, profile, secondary e-mail, throttle,
+fault and operations tests: accounts, forms, login, audit events."""
 
 from __future__ import annotations
 
