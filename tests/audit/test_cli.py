@@ -10,6 +10,7 @@ import pytest
 from idp.audit import services
 from idp.audit.models import AuditEvent
 from idp.core.clock import utcnow
+from idp.core.config import load_settings
 from idp.core.extensions import db
 
 
@@ -26,10 +27,10 @@ def test_prune_removes_events_past_retention(app, cli, audit_history):
     assert cli("audit", "prune", "--days", "0").exit_code == 2  # refused: at least one day
 
 
-def test_prune_without_settings_keeps_a_year(app, audit_history):
-    """Without AUDIT_RETENTION_DAYS a year of history is kept: the 40-day-old event stays
-    until a year has passed."""
-    app.config.pop("AUDIT_RETENTION_DAYS", None)
+def test_prune_by_default_keeps_a_year(app, audit_history):
+    """With the default AUDIT_RETENTION_DAYS (config/defaults.toml) a year of history is kept:
+    the 40-day-old event stays until a year has passed."""
+    app.config["AUDIT_RETENTION_DAYS"] = load_settings(environ={})["AUDIT_RETENTION_DAYS"]
     with app.app_context():
         assert services.retention_days() == 365
         assert services.prune() == 0
