@@ -14,16 +14,6 @@ from idp.core.config import ROOT, finish_settings, load_settings
 from idp.core.i18n import select_locale
 from idp.core.request_log import RedactingFilter
 
-BLUEPRINT_MODULES = (
-    "idp.accounts.views",
-    "idp.captcha.views",
-    "idp.mail.views",
-    "idp.oidc.views",
-    "idp.launcher.views",
-    "idp.admin.views",
-)
-
-
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build a Compte application. `overrides` win over every other setting (tests)."""
     app = Flask(
@@ -41,7 +31,15 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         app.logger.addFilter(RedactingFilter())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from idp import models  # noqa: F401  (registers every table on the metadata)
+    # The areas are imported when an app is built, not when the package is: importing one
+    # module of the foundation (idp.core.clock…) must not load every area.
+    from idp import hsts, maintenance, models, operations, outage, proxies, web  # noqa: F401
+    from idp.accounts import views as accounts_views
+    from idp.admin import views as admin_views
+    from idp.captcha import views as captcha_views
+    from idp.launcher import views as launcher_views
+    from idp.mail import views as mail_views
+    from idp.oidc import views as oidc_views
 
     # Through `ext.`: the subpackages idp.mail, idp.oidc… would shadow bare names here.
     ext.db.init_app(app)
@@ -51,19 +49,19 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     ext.babel.init_app(app, locale_selector=select_locale)
     ext.mail.init_app(app)
 
-    import importlib
-
-    for module_name in BLUEPRINT_MODULES:
-        module = importlib.import_module(module_name)
-        module.init_app(app)
-
-    from idp import maintenance, outage, web
-
+    # Each area registers its blueprints and connects its signal receivers.
+    for area in (
+        accounts_views,
+        captcha_views,
+        mail_views,
+        oidc_views,
+        launcher_views,
+        admin_views,
+    ):
+        area.init_app(app)
     web.init_app(app)
     outage.init_app(app)
     maintenance.init_app(app)
-
-    from idp import hsts, operations, proxies
 
     # WSGI layers, outermost installed last: trusted proxies (the client's real address
     # for everything inside) > HSTS > /healthz, /readyz, /metrics and request metrics.

@@ -4,18 +4,24 @@ from the area's `cli.py` (register())."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
+from alembic import command
+from alembic.config import Config
 from flask import Flask
+from werkzeug.serving import run_simple
 
-from idp import create_app
+from idp import create_app, maintenance
 from idp.accounts import cli as accounts_cli
 from idp.admin import cli as admin_cli
 from idp.audit import cli as audit_cli
 from idp.core import settings_cli
 from idp.core.cli import AppContext, pass_app
+from idp.core.request_log import RedactingRequestHandler
 from idp.mail import cli as mail_cli
+from idp.mail.sink import MailSink
 from idp.oidc import cli as oidc_cli
 
 
@@ -33,10 +39,6 @@ def main(ctx: click.Context) -> None:
 @pass_app
 def serve(ctx: AppContext, host: str, port: int) -> None:
     """Run the provider (threaded development server; use gunicorn in production)."""
-    from werkzeug.serving import run_simple
-
-    from idp import maintenance
-    from idp.core.request_log import RedactingRequestHandler
 
     ctx.serving = True
     app = ctx.app
@@ -57,7 +59,6 @@ def db() -> None:
 
 
 def alembic_config(app: Flask):
-    from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
@@ -70,7 +71,6 @@ def alembic_config(app: Flask):
 @pass_app
 def upgrade(ctx: AppContext, revision: str) -> None:
     """Apply migrations (up to REVISION, default head)."""
-    from alembic import command
 
     command.upgrade(alembic_config(ctx.app), revision)
     click.echo(f"Database at {revision}.")
@@ -81,7 +81,6 @@ def upgrade(ctx: AppContext, revision: str) -> None:
 @pass_app
 def revision(ctx: AppContext, message: str) -> None:
     """Write a new migration from the models (developers)."""
-    from alembic import command
 
     command.revision(alembic_config(ctx.app), message=message, autogenerate=True)
 
@@ -93,9 +92,6 @@ def revision(ctx: AppContext, message: str) -> None:
 @pass_app
 def mailsink(ctx: AppContext, port: int, host: str, directory: str | None) -> None:
     """Run a local SMTP sink that stores every message (demo, development)."""
-    import time
-
-    from idp.mail.sink import MailSink
 
     folder = directory or ctx.app.config["MAILSINK_DIR"]
     with MailSink(folder, host=host, port=port) as sink:

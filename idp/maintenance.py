@@ -14,8 +14,13 @@ import random
 
 from flask import Flask
 
+from idp.accounts import maintenance as accounts_maintenance
+from idp.audit import services as audit_services
 from idp.core import background
+from idp.core.extensions import db
+from idp.mail import outbox
 from idp.mail import worker as mail_worker
+from idp.oidc import maintenance as oidc_maintenance
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +29,6 @@ def run_periodic_tasks(app: Flask) -> None:
     """Purges and clean-ups: expired registrations, used links, captchas, old audit events,
     expired codes, tokens and sessions, delivered and dead mail."""
     with app.app_context():
-        from idp.accounts import maintenance as accounts_maintenance
-        from idp.audit import services as audit_services
-        from idp.core.extensions import db
-        from idp.mail import outbox
-        from idp.oidc import maintenance as oidc_maintenance
-
         accounts_maintenance.run()
         oidc_maintenance.run()
         audit_services.prune()

@@ -14,8 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import redis
 import sqlalchemy as sa
 from flask import Flask
+
+from idp.core.extensions import db
+from idp.oidc.keys import keyring
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +113,6 @@ def limit_statement(connection: sa.Connection, seconds: float) -> None:
 
 def query(app: Flask, statement: sa.Executable) -> list[tuple]:
     """The rows of one statement on a connection of its own, bounded by the check timeout."""
-    from idp.core.extensions import db
 
     with db.engine.connect() as connection:
         limit_statement(connection, timeout(app))
@@ -122,7 +125,6 @@ def _database(app: Flask) -> str:
 
 
 def _redis(app: Flask) -> str:
-    import redis
 
     client = app.extensions.get(_REDIS_KEY)
     if client is None:
@@ -136,7 +138,6 @@ def _redis(app: Flask) -> str:
 
 
 def _signing_keys(app: Flask) -> str:
-    from idp.oidc.keys import keyring
 
     return OK if keyring().signing else MISSING
 

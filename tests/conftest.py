@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
+from flask.testing import FlaskClient
 
 from idp import create_app
 from idp.cli import main
@@ -108,10 +109,20 @@ def settings(database_url, smtp_sink: MailSink, tmp_path: Path, app_port: int) -
     }
 
 
+class ClosingClient(FlaskClient):
+    """Reads each answer whole and closes it, as a WSGI server does: a file sent by
+    send_file (static files, the launcher widget) is not left open until garbage collection."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(settings: dict, tmp_path: Path):
     """A Compte app on a fresh database with every table created."""
     application = create_app(settings, instance_path=str(tmp_path / "instance"))
+    application.test_client_class = ClosingClient
     with application.app_context():
         db.create_all()
     yield application

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
+from idp.accounts import maintenance
+from idp.accounts.errors import AccountError
+from idp.accounts.services import create_account
+from idp.audit import record
 from idp.core.cli import AppContext, echo_json, pass_app
+from idp.core.extensions import db
 
 
 @click.group()
@@ -30,9 +35,6 @@ def add_user(
     as_json: bool,
 ) -> None:
     """Create an account (the password policy is not applied: operators' choice)."""
-    from idp.accounts.errors import AccountError
-    from idp.accounts.services import create_account
-    from idp.core.extensions import db
 
     with ctx.app.app_context():
         try:
@@ -46,8 +48,6 @@ def add_user(
         except AccountError as error:
             raise click.ClickException(str(error)) from error
         db.session.flush()
-        from idp.audit import record
-
         record("account.created", account=account, via="cli", confirmed=confirmed)
         db.session.commit()
         data = {
@@ -71,7 +71,6 @@ def accounts() -> None:
 @pass_app
 def purge(ctx: AppContext) -> None:
     """Remove expired unconfirmed registrations and expired used-link markers."""
-    from idp.accounts import maintenance
 
     with ctx.app.app_context():
         maintenance.run()

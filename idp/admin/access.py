@@ -9,6 +9,8 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
+from idp.core.extensions import db
+
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Anonymous → redirect to the login page (with `next`); logged in but not admin → 403."""
@@ -29,7 +31,6 @@ MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys (PostgreSQL int4; SQLite refuses 
 def get_row(model: Any, row_id: int) -> Any | None:
     """`db.session.get` for an id taken from the URL: None (→ 404) when it cannot be a row
     id, instead of a database error on an out-of-range integer."""
-    from idp.core.extensions import db
 
     if not 0 < row_id <= MAX_ROW_ID:
         return None

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from idp.admin import invitations as service
 from idp.admin.access import get_row
-from idp.admin.invitations_models import Invitation
+from idp.admin.models import Invitation
 from idp.core.extensions import csrf, db
 from idp.oidc.server import require_oauth
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
+from idp.admin import invitations as service
+from idp.admin.models import Invitation
 from idp.core.cli import AppContext, echo_json, pass_app
+from idp.core.extensions import db
+from idp.mail.outbox import deliver_now
 
 
 @click.group()
@@ -13,8 +17,6 @@ def invitations() -> None:
 
 
 def _get(invitation_id: int):
-    from idp.admin.invitations_models import Invitation
-    from idp.core.extensions import db
 
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
@@ -42,8 +44,6 @@ def add(
     as_json: bool,
 ) -> None:
     """Create an invitation and mail it."""
-    from idp.admin import invitations as service
-    from idp.mail.outbox import deliver_now
 
     app = ctx.app
     with app.app_context(), app.test_request_context(base_url=app.config["ISSUER"]):
@@ -77,7 +77,6 @@ def add(
 @pass_app
 def list_(ctx: AppContext, status: str | None, client_id: str | None, as_json: bool) -> None:
     """List invitations, newest first."""
-    from idp.admin import invitations as service
 
     with ctx.app.app_context():
         rows = [service.as_dict(i) for i in service.listing(status=status, client_id=client_id)]
@@ -99,8 +98,6 @@ def list_(ctx: AppContext, status: str | None, client_id: str | None, as_json: b
 @pass_app
 def resend(ctx: AppContext, invitation_id: int, as_json: bool) -> None:
     """Mail a fresh link (the former one stops working)."""
-    from idp.admin import invitations as service
-    from idp.mail.outbox import deliver_now
 
     app = ctx.app
     with app.app_context(), app.test_request_context(base_url=app.config["ISSUER"]):
@@ -122,8 +119,6 @@ def resend(ctx: AppContext, invitation_id: int, as_json: bool) -> None:
 @pass_app
 def revoke(ctx: AppContext, invitation_id: int, as_json: bool) -> None:
     """Cancel a pending invitation: its link stops working."""
-    from idp.admin import invitations as service
-    from idp.core.extensions import db
 
     with ctx.app.app_context():
         invitation = _get(invitation_id)
@@ -141,10 +136,3 @@ def revoke(ctx: AppContext, invitation_id: int, as_json: bool) -> None:
 
 def register(main: click.Group) -> None:
     main.add_command(invitations)
-    try:  # `compte audit …` lives with the audit area; registered here too if the
-        from idp.audit.cli import audit  # top-level list does not already have it
-
-        if "audit" not in main.commands:
-            main.add_command(audit)
-    except ImportError:  # pragma: no cover
-        pass

@@ -29,11 +29,12 @@ from idp import audit
 from idp.accounts import mails
 from idp.accounts.models import Account
 from idp.accounts.services import normalise_email
-from idp.admin.invitations_models import Invitation
+from idp.admin.models import Invitation
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.launcher.services import entry_for_client
+from idp.oidc.models import Client
 
 CIVILITIES = ("mme", "m")
 
@@ -55,11 +56,7 @@ class Service:
 
 
 def _client(client_id: str) -> Any | None:
-    """The OIDC client row when the OIDC area provides the model."""
-    try:
-        from idp.oidc.models import Client
-    except ImportError:
-        return None
+    """The OIDC client row, if any."""
     return db.session.scalar(db.select(Client).where(Client.client_id == client_id))
 
 

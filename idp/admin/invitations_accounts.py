@@ -14,7 +14,7 @@ from idp.accounts import signals
 from idp.accounts.export import as_json_value
 from idp.accounts.models import Account
 from idp.admin.invitations import landing_url_after_confirmation, prefill_from_request
-from idp.admin.invitations_models import Invitation
+from idp.admin.models import Invitation
 from idp.core.extensions import db
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from idp.audit import services
 from idp.core.cli import AppContext, echo_json, pass_app
+from idp.core.extensions import db
 
 
 @click.group()
@@ -18,8 +20,6 @@ def audit() -> None:
 @pass_app
 def prune(ctx: AppContext, days: int | None, as_json: bool) -> None:
     """Delete audit events older than the retention (AUDIT_RETENTION_DAYS)."""
-    from idp.audit import services
-    from idp.core.extensions import db
 
     with ctx.app.app_context():
         days = days or services.retention_days()

@@ -30,6 +30,7 @@ def _pending_text(challenge_id: str) -> str:
 @bp.get("/<challenge_id>.png")
 @limiter.limit(_rate_limit)
 def image(challenge_id: str) -> Response:
+    # Drawing (Pillow) and the voices load on the first captcha shown, not at every start.
     from idp.captcha.image import render_image
 
     return _media(challenge_id, render_image(_pending_text(challenge_id)), "image/png")
@@ -38,6 +39,7 @@ def image(challenge_id: str) -> Response:
 @bp.get("/<challenge_id>.wav")
 @limiter.limit(_rate_limit)
 def audio(challenge_id: str) -> Response:
+    # Drawing (Pillow) and the voices load on the first captcha shown, not at every start.
     from idp.captcha.audio import render_audio
 
     return _media(challenge_id, render_audio(_pending_text(challenge_id)), "audio/wav")

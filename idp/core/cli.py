@@ -38,3 +38,9 @@ pass_app = click.make_pass_decorator(AppContext, ensure=True)
 
 def echo_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def console_context(app: Flask) -> Any:
+    """An app context with a (fake) request: rule messages are lazy translations, and the
+    locale selector reads the request (French, the default, at the console)."""
+    return app.test_request_context("/", headers={"Accept-Language": "fr"})

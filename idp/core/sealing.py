@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy.orm import InstrumentedAttribute
 
+from idp.core.extensions import db
+
 MIN_KEK_LENGTH = 32
 _CACHE = "compte.sealing"
 
@@ -125,8 +127,6 @@ def unseal(sealed: str) -> str:
 def reseal_column(column: InstrumentedAttribute[str | None]) -> int:
     """Seal every stored value of `column` again under the current KEK (`compte keys
     rewrap`, after a KEK rotation). Not committed; returns how many."""
-    from idp.core.extensions import db
-
     rows = list(db.session.scalars(sa.select(column.class_).where(column.is_not(None))))
     for row in rows:
         setattr(row, column.key, sealer().reseal(getattr(row, column.key)))

@@ -6,6 +6,9 @@ from __future__ import annotations
 import click
 
 from idp.core.cli import AppContext, echo_json, pass_app
+from idp.core.extensions import db
+from idp.mail import outbox, worker
+from idp.mail.models import OutboxMessage
 
 
 @click.group("mail")
@@ -18,7 +21,6 @@ def mail_group() -> None:
 def worker_command(ctx: AppContext) -> None:
     """Deliver the outbox until stopped (SIGTERM/Ctrl-C): run one or more beside the web
     servers when MAIL_WORKER is false."""
-    from idp.mail import worker
 
     worker.run_forever(ctx.app)
 
@@ -46,8 +48,6 @@ def _row(message) -> dict:
 @pass_app
 def list_command(ctx: AppContext, status: str | None, limit: int, as_json: bool) -> None:
     """Messages of the outbox, newest first (envelope only)."""
-    from idp.core.extensions import db
-    from idp.mail.models import OutboxMessage
 
     with ctx.app.app_context():
         query = db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
@@ -72,7 +72,6 @@ def list_command(ctx: AppContext, status: str | None, limit: int, as_json: bool)
 @pass_app
 def send_again_command(ctx: AppContext, message_id: int) -> None:
     """Put a dead (or waiting) message back in the queue and try it now."""
-    from idp.mail import outbox
 
     with ctx.app.app_context():
         message = outbox.send_again(message_id)
@@ -88,8 +87,6 @@ def send_again_command(ctx: AppContext, message_id: int) -> None:
 @pass_app
 def purge_command(ctx: AppContext) -> None:
     """Forget delivered messages and dead ones past their retention."""
-    from idp.core.extensions import db
-    from idp.mail import outbox
 
     with ctx.app.app_context():
         counts = outbox.purge()

@@ -1,125 +1,20 @@
-"""`compte clients add` and `compte keys rotate|list`.
-
-`clients` is a module-level click group: the administration area attaches list, show,
-update, rotate-secret, disable, remove and token to it (idp/admin/cli.py).
-"""
+"""`compte keys …` (signing keys and the key-encryption key) and `compte oidc purge`."""
 
 from __future__ import annotations
 
-import json
+import secrets
 
 import click
 
+from idp.audit import record
 from idp.core.cli import AppContext, echo_json, pass_app
-from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED
-
-
-@click.group()
-def clients() -> None:
-    """Client applications (relying parties and service clients)."""
-
-
-@clients.command("add")
-@click.option("--name", required=True, help="Name shown to people (consent, launcher).")
-@click.option("--redirect-uri", "redirect_uris", multiple=True, help="Repeat for several.")
-@click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True)
-@click.option("--backchannel-logout-uri", default=None)
-@click.option("--frontchannel-logout-uri", default=None)
-@click.option(
-    "--auth-method",
-    type=click.Choice(SUPPORTED.auth_methods),
-    default="client_secret_basic",
-    show_default=True,
-)
-@click.option(
-    "--scope", "scopes", multiple=True, help="Allowed scope; repeat (default: standard set)."
-)
-@click.option(
-    "--grant-type",
-    "grant_types",
-    multiple=True,
-    type=click.Choice(SUPPORTED.grant_types),
-    help="Repeat (default: authorization_code and refresh_token).",
-)
-@click.option("--first-party", is_flag=True, help="Skip the consent page for this client.")
-@click.option(
-    "--id-token-alg", type=click.Choice(SUPPORTED.signing_algs), default=DEFAULT_SIGNING_ALG
-)
-@click.option("--subject-type", type=click.Choice(SUPPORTED.subject_types), default="public")
-@click.option(
-    "--access-token-format", type=click.Choice(SUPPORTED.access_token_formats), default="opaque"
-)
-@click.option("--jwks-uri", default=None, help="For private_key_jwt.")
-@click.option("--jwks-file", type=click.File("r"), default=None, help="JWKS JSON file.")
-@click.option("--client-id", default=None, help="Choose the client_id (default: random).")
-@click.option("--launcher-url", default=None, help="Also list the application in the launcher.")
-@click.option("--launcher-description", default="", help="Launcher description.")
-@click.option("--launcher-icon", default=None, help="Launcher icon URL.")
-@click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
-@pass_app
-def add_client(ctx: AppContext, **options) -> None:
-    """Register a client application; prints its client_id and (once) its secret."""
-    from idp.audit import record
-    from idp.core.extensions import db
-    from idp.oidc.capabilities import DEFAULT_SCOPES
-    from idp.oidc.client_rules import ClientError
-    from idp.oidc.clients import create_client
-
-    as_json = options.pop("as_json")
-    launcher_url = options.pop("launcher_url")
-    launcher_description = options.pop("launcher_description")
-    launcher_icon = options.pop("launcher_icon")
-    jwks_file = options.pop("jwks_file")
-    jwks = json.load(jwks_file) if jwks_file else None
-    with ctx.app.app_context():
-        try:
-            client, secret = create_client(
-                options["name"],
-                redirect_uris=options["redirect_uris"],
-                post_logout_redirect_uris=options["post_logout_redirect_uris"],
-                backchannel_logout_uri=options["backchannel_logout_uri"],
-                frontchannel_logout_uri=options["frontchannel_logout_uri"],
-                auth_method=options["auth_method"],
-                scopes=options["scopes"] or DEFAULT_SCOPES,
-                grant_types=options["grant_types"] or ("authorization_code", "refresh_token"),
-                first_party=options["first_party"],
-                id_token_alg=options["id_token_alg"],
-                subject_type=options["subject_type"],
-                access_token_format=options["access_token_format"],
-                jwks=jwks,
-                jwks_uri=options["jwks_uri"],
-                client_id=options["client_id"],
-            )
-            if launcher_url:
-                _add_launcher_entry(
-                    client.client_id, client.name, launcher_url, launcher_description, launcher_icon
-                )
-        except ClientError as error:
-            raise click.ClickException(str(error)) from error
-        record("admin.client.created", client_id=client.client_id, via="cli")
-        db.session.commit()
-        data = {"client_id": client.client_id, "client_secret": secret}
-    if as_json:
-        echo_json(data)
-        return
-    click.echo(f"Client {options['name']!r} registered.")
-    click.echo(f"client_id:     {data['client_id']}")
-    if secret:
-        click.echo(f"client_secret: {secret}  (shown once: store it now)")
-
-
-def _add_launcher_entry(
-    client_id: str, name: str, url: str, description: str, icon_url: str | None
-) -> None:
-    try:
-        from idp.launcher.services import set_entry
-    except ImportError:  # the launcher area is not installed
-        click.echo("Launcher not available: no launcher entry created.", err=True)
-        return
-    try:
-        set_entry(client_id, name=name, url=url, description=description, icon_url=icon_url)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
+from idp.core.clock import utcnow
+from idp.core.extensions import db
+from idp.core.sealing import reseal_column, sealer
+from idp.mail.models import OutboxMessage
+from idp.oidc import maintenance
+from idp.oidc.keys import activation_delay, rotate_keys
+from idp.oidc.models import SigningKey, Token
 
 
 @click.group()
@@ -139,9 +34,6 @@ def keys() -> None:
 def rotate(ctx: AppContext, immediately: bool) -> None:
     """Publish new keys; they sign after OIDC_KEY_ACTIVATION_DELAY (every instance and
     relying party has seen them by then). Old keys stay in JWKS until their tokens expire."""
-    from idp.audit import record
-    from idp.core.extensions import db
-    from idp.oidc.keys import rotate_keys
 
     with ctx.app.app_context():
         created = rotate_keys(immediately=immediately)
@@ -169,11 +61,6 @@ def _key_state(key, now) -> str:
 def list_keys(ctx: AppContext, as_json: bool) -> None:
     """Show the signing keys (never the private parts), when each signs, and the
     activation delay of the next rotation."""
-    from idp.core.clock import utcnow
-    from idp.core.extensions import db
-    from idp.core.sealing import sealer
-    from idp.oidc.keys import activation_delay
-    from idp.oidc.models import SigningKey
 
     with ctx.app.app_context():
         now = utcnow()
@@ -202,7 +89,6 @@ def list_keys(ctx: AppContext, as_json: bool) -> None:
 @keys.command("new-kek")
 def new_kek() -> None:
     """Print a new random key-encryption key (for KEY_ENCRYPTION_KEY)."""
-    import secrets
 
     click.echo(secrets.token_urlsafe(48))
 
@@ -212,11 +98,6 @@ def new_kek() -> None:
 def rewrap(ctx: AppContext) -> None:
     """Seal every stored secret again under the first key-encryption key (after putting a
     new one first in KEY_ENCRYPTION_KEY); then the old one can be dropped."""
-    from idp.audit import record
-    from idp.core.extensions import db
-    from idp.core.sealing import reseal_column, sealer
-    from idp.mail.models import OutboxMessage
-    from idp.oidc.models import SigningKey, Token
 
     with ctx.app.app_context():
         counts = {
@@ -238,7 +119,6 @@ def oidc_group() -> None:
 @pass_app
 def purge(ctx: AppContext) -> None:
     """Remove expired codes, tokens, replay markers, ended sessions and old keys."""
-    from idp.oidc import maintenance
 
     with ctx.app.app_context():
         counts = maintenance.run()
@@ -246,6 +126,5 @@ def purge(ctx: AppContext) -> None:
 
 
 def register(main: click.Group) -> None:
-    main.add_command(clients)
     main.add_command(keys)
     main.add_command(oidc_group)

@@ -24,7 +24,7 @@ from authlib.integrations.flask_oauth2.requests import FlaskJsonPayload, FlaskJs
 from flask import Flask, current_app
 from flask import request as flask_request
 
-from idp.oidc import tokens
+from idp.oidc import endpoints, grants, tokens
 from idp.oidc.bounds import valid_client_id
 from idp.oidc.capabilities import enabled
 from idp.oidc.clients import get_client
@@ -76,10 +76,6 @@ class CompteAuthorizationServer(AuthorizationServer):
 def build(app: Flask) -> OAuthState:
     # Authlib logs issued tokens at DEBUG ("Issue token %r"): never let secrets reach logs.
     logging.getLogger("authlib").setLevel(logging.INFO)
-    from authlib.oauth2.rfc7523 import JWTBearerClientAssertion  # noqa: F401
-
-    from idp.oidc import endpoints, grants
-
     server = CompteAuthorizationServer(query_client=query_client, save_token=tokens.save_token)
     server.init_app(app)
     server.register_token_generator("default", tokens.generate_token)

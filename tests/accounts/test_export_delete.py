@@ -16,7 +16,7 @@ import idp.accounts.views.data  # noqa: F401  (routes on the accounts blueprint;
 from idp.accounts.models import Account, BrowserSession
 from idp.accounts.services import create_account
 from idp.admin import invitations
-from idp.admin.invitations_models import Invitation
+from idp.admin.models import Invitation
 from idp.audit.models import AuditEvent
 from idp.core.extensions import db
 from idp.launcher.services import set_entry

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from idp.admin import invitations as service
-from idp.admin.invitations_models import Invitation
+from idp.admin.models import Invitation
 from idp.audit.models import AuditEvent
 from idp.core.clock import utcnow
 from idp.core.extensions import db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from idp.admin.invitations_models import Invitation
+from idp.admin.models import Invitation
 from idp.core.extensions import db
 from idp.launcher.services import set_entry
 from idp.oidc.clients import create_client

@@ -109,7 +109,7 @@ def test_invitation_to_formadist_ends_on_formadist(page: Page, chromium, stack, 
     expect(page.locator("body")).to_contain_text(re.compile("Ivan"))
     shots(page, "formadist-signed-in")
     with app.app_context():
-        from idp.admin.invitations_models import Invitation
+        from idp.admin.models import Invitation
 
         invitation = db.session.scalar(db.select(Invitation).where(Invitation.email == EMAIL))
         assert invitation.status() == "accepted" and invitation.account_id is not None

@@ -14,7 +14,8 @@ import pytest
 from idp.accounts import links, profile, registration
 from idp.accounts.models import Account
 from idp.accounts.services import create_account
-from idp.admin import invitations, users_views
+from idp.admin import invitations
+from idp.admin.views import users as users_views
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.core.sealing import unseal

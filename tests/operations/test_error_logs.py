@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
 import sqlalchemy as sa
 from gunicorn.config import Config
 
@@ -55,6 +56,21 @@ def test_explicit_engine_options_still_hide_parameters(app):
         assert db.engine.hide_parameters is True
 
 
+@pytest.fixture
+def gunicorn_logger(tmp_path):
+    """Build gunicorn's logger (redacting) on files in tmp_path; its files are closed after."""
+    built: list[RedactingLogger] = []
+
+    def build(access_format: str | None = None) -> RedactingLogger:
+        built.append(_gunicorn_logger(tmp_path, access_format))
+        return built[-1]
+
+    yield build
+    for logger in built:
+        for handler in logger.error_log.handlers + logger.access_log.handlers:
+            handler.close()
+
+
 def _gunicorn_logger(tmp_path, access_format: str | None = None) -> RedactingLogger:
     cfg = Config()
     cfg.set("errorlog", str(tmp_path / "error.log"))
@@ -65,10 +81,10 @@ def _gunicorn_logger(tmp_path, access_format: str | None = None) -> RedactingLog
     return RedactingLogger(cfg)
 
 
-def test_gunicorn_error_handling_request_is_redacted(tmp_path):
+def test_gunicorn_error_handling_request_is_redacted(tmp_path, gunicorn_logger):
     """gunicorn's "Error handling request <uri>" (and its traceback, and a preformatted
     "Invalid request" warning) keep no link token and no query string."""
-    logger = _gunicorn_logger(tmp_path)
+    logger = gunicorn_logger()
     uri = f"/password/reset/{SECRET_TOKEN}?id_token_hint={SECRET_QUERY}"
     try:
         raise RuntimeError(f"failed on {uri}")
@@ -83,7 +99,7 @@ def test_gunicorn_error_handling_request_is_redacted(tmp_path):
     assert SECRET_TOKEN not in text and SECRET_QUERY not in text
 
 
-def test_gunicorn_access_atoms_are_redacted(tmp_path):
+def test_gunicorn_access_atoms_are_redacted(tmp_path, gunicorn_logger):
     """Every atom that may carry the path, the query or credentials is redacted, whatever
     access-log format an operator writes."""
     fmt = (
@@ -91,7 +107,7 @@ def test_gunicorn_access_atoms_are_redacted(tmp_path):
         "%({query_string}e)s %({authorization}i)s %({cookie}i)s %({set-cookie}o)s "
         "%({werkzeug.request}e)s %({x-original-uri}i)s"
     )
-    logger = _gunicorn_logger(tmp_path, fmt)
+    logger = gunicorn_logger(fmt)
     uri = f"/invitation/{SECRET_TOKEN}/continue?code={SECRET_QUERY}"
     referer = f"https://rp.example/register/confirm/{SECRET_TOKEN}?next={SECRET_QUERY}"
     environ = {

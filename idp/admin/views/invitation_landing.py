@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from idp.accounts.services import find_by_email
 from idp.admin import invitations as service
-from idp.admin.invitations_models import Invitation
+from idp.admin.models import Invitation
 from idp.core.extensions import db
 
 bp = Blueprint("invitations", __name__)

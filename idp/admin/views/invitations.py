@@ -9,11 +9,12 @@ from wtforms.fields.choices import SelectChoice
 
 from idp.admin import invitations as service
 from idp.admin.access import admin_required, get_row
-from idp.admin.forms_people import ActionForm, InvitationForm
-from idp.admin.invitations_models import Invitation
-from idp.admin.views import bp
+from idp.admin.forms.people import ActionForm, InvitationForm
+from idp.admin.models import Invitation
+from idp.admin.views.blueprint import bp
 from idp.core.extensions import db
 from idp.launcher.models import LauncherEntry
+from idp.oidc.models import Client
 
 # The link in the mail is public (the token is the credential), hence its own blueprint.
 
@@ -26,13 +27,8 @@ def _service_choices() -> list[SelectChoice]:
         e.client_id: e.name
         for e in db.session.scalars(db.select(LauncherEntry).order_by(LauncherEntry.position))
     }
-    try:
-        from idp.oidc.models import Client
-    except ImportError:
-        Client = None  # noqa: N806
-    if Client is not None:
-        for client in db.session.scalars(db.select(Client).order_by(Client.name)):
-            choices.setdefault(client.client_id, client.name)
+    for client in db.session.scalars(db.select(Client).order_by(Client.name)):
+        choices.setdefault(client.client_id, client.name)
     return [SelectChoice("", _("— Choisissez —"))] + [
         SelectChoice(client_id, name) for client_id, name in choices.items()
     ]

@@ -12,8 +12,8 @@ from flask_login import current_user
 
 from idp import audit
 from idp.admin.access import admin_required, get_row
-from idp.admin.forms_clients import ClientForm, ConfirmForm, InitialAccessTokenForm
-from idp.admin.views import bp
+from idp.admin.forms.clients import ClientForm, ConfirmForm, InitialAccessTokenForm
+from idp.admin.views.blueprint import bp
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.launcher import services as launcher

@@ -6,8 +6,8 @@ from flask import render_template, request
 
 from idp.accounts.models import Account
 from idp.admin.access import admin_required
-from idp.admin.forms_people import AuditFilterForm
-from idp.admin.views import bp
+from idp.admin.forms.people import AuditFilterForm
+from idp.admin.views.blueprint import bp
 from idp.audit import services
 from idp.audit.labels import label
 from idp.core.extensions import db

@@ -10,19 +10,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from idp import audit
-from idp.accounts import deletion, profile, registration
+from idp.accounts import deletion, nir, profile, registration
 from idp.accounts import export as account_export
 from idp.accounts.models import Account
 from idp.accounts.sessions import end_sessions
 from idp.accounts.throttle import LoginThrottle
 from idp.admin.access import admin_required, get_row
-from idp.admin.forms_people import ActionForm, AdminDeleteForm, SearchForm
-from idp.admin.invitations_models import Invitation
-from idp.admin.views import bp
+from idp.admin.forms.people import ActionForm, AdminDeleteForm, SearchForm
+from idp.admin.models import Invitation
+from idp.admin.views.blueprint import bp
 from idp.audit import services as audit_services
 from idp.audit.labels import label
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.oidc.models import Consent
 
 # How long after downloading the export the removal may be confirmed, in seconds.
 EXPORT_FRESHNESS = 15 * 60
@@ -34,7 +35,6 @@ SEARCH_LIMIT = 50
 
 def search_accounts(text: str) -> list[Account]:
     """Accounts matching an e-mail (part of it), a NIR (exact, normalised) or names."""
-    from idp.accounts import nir
 
     text = text.strip()[:200]
     if not text:
@@ -67,7 +67,6 @@ def search_accounts(text: str) -> list[Account]:
 
 def connected_apps(account: Account) -> list[dict]:
     """Applications the person allowed (consents), with their names."""
-    from idp.oidc.models import Consent
 
     rows = db.session.scalars(
         db.select(Consent).where(Consent.account_id == account.id).order_by(Consent.granted_at)

@@ -12,8 +12,8 @@ from flask_login import current_user
 
 from idp import audit
 from idp.admin.access import MAX_ROW_ID, admin_required
-from idp.admin.forms_people import ActionForm
-from idp.admin.views import bp
+from idp.admin.forms.people import ActionForm
+from idp.admin.views.blueprint import bp
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.mail import outbox

@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from idp.core.forms import FlaskForm
 from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED, current
+from idp.oidc.client_rules import validate_redirect_uri
 from idp.oidc.clients import name_taken
 
 # How the pages describe each value; which values are offered is idp.oidc.capabilities'.
@@ -76,7 +77,6 @@ def lines(text: str | None) -> list[str]:
 
 
 def _check_uris(uris: list[str]) -> None:
-    from idp.oidc.client_rules import validate_redirect_uri
 
     for uri in uris:
         message = validate_redirect_uri(uri)

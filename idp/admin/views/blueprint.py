@@ -1,8 +1,9 @@
-"""The administration blueprint ("admin", /admin): its home page and the route modules."""
+"""The administration blueprint ("admin", /admin), its home page and menu; each route module
+of this package adds its pages to it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, render_template
+from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from idp.admin.access import admin_required
@@ -29,23 +30,3 @@ def index():
 def admin_menu() -> dict:
     endpoints = current_app.view_functions
     return {"admin_menu": [(e, label) for e, label in MENU if e in endpoints]}
-
-
-def init_app(app: Flask) -> None:
-    # The route modules add their pages to `bp`, so they are imported here, once `bp`
-    # exists, rather than at the top (they import it from this module).
-    from idp.admin import (  # noqa: F401
-        api,
-        audit_views,
-        clients_views,
-        invitation_landing,
-        invitations_accounts,
-        invitations_views,
-        mail_views,
-        users_views,
-    )
-
-    app.register_blueprint(bp)
-    app.register_blueprint(invitation_landing.bp)
-    api.init_app(app)
-    invitations_accounts.init_app(app)

@@ -1,0 +1,1 @@
+"""Forms of the administration pages: clients, and people (accounts, invitations, audit)."""
