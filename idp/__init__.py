@@ -14,6 +14,7 @@ from idp.core.config import ROOT, finish_settings, load_settings
 from idp.core.i18n import select_locale
 from idp.core.request_log import RedactingFilter
 
+
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build a Compte application. `overrides` win over every other setting (tests)."""
     app = Flask(
