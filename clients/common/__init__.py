@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,9 +25,25 @@ class Service:
     home_endpoint: str
     tables: Iterable[str] = ()
     on_login: Callable[[str, dict[str, Any]], None] | None = None
+    # Default: the `templates` folder of the service's package (beside its blueprint).
     template_folder: str | None = None
     accent: str = "#1d4f91"
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _templates_of(blueprint: Blueprint) -> str:
+    module = importlib.import_module(blueprint.import_name)
+    return str(Path(module.__file__ or "").parent / "templates")
+
+
+def app_factory(service: Service) -> Callable[..., Flask]:
+    """The `create_app(config=None)` of a demo service's package."""
+
+    def create_app(config: dict[str, Any] | None = None) -> Flask:
+        return create_rp_app(service, config)
+
+    create_app.__doc__ = f"The {service.title} app (settings: see clients.common.create_rp_app)."
+    return create_app
 
 
 def create_rp_app(service: Service, config: dict[str, Any] | None = None) -> Flask:
@@ -40,7 +57,7 @@ def create_rp_app(service: Service, config: dict[str, Any] | None = None) -> Fla
     app = Flask(
         f"clients.{service.name}",
         instance_path=str(instance),
-        template_folder=service.template_folder,
+        template_folder=service.template_folder or _templates_of(service.blueprint),
     )
     instance.mkdir(parents=True, exist_ok=True)
     missing = [k for k in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "BASE_URL") if not config.get(k)]

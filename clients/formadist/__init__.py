@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from flask import Flask
-
-from clients.common import Service, create_rp_app
+from clients.common import Service, app_factory
 from clients.formadist.models import TABLES, ensure_demo_data
 from clients.formadist.views import bp
 
@@ -18,10 +13,6 @@ SERVICE = Service(
     home_endpoint="formadist.parcours",
     tables=TABLES,
     on_login=ensure_demo_data,
-    template_folder=str(Path(__file__).parent / "templates"),
 )
 
-
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """The Formadist app (settings: see clients.common.create_rp_app)."""
-    return create_rp_app(SERVICE, config)
+create_app = app_factory(SERVICE)

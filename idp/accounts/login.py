@@ -20,7 +20,7 @@ from idp.core.clock import utcnow
 from idp.core.extensions import db
 
 
-class Outcome(enum.Enum):
+class LoginOutcome(enum.Enum):
     OK = "ok"
     INVALID = "invalid"  # unknown account or wrong password: one answer for both
     NOT_CONFIRMED = "not_confirmed"  # right password, e-mail not confirmed yet
@@ -31,7 +31,7 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True)
 class Result:
-    outcome: Outcome
+    outcome: LoginOutcome
     account: Account | None = None
     wait: int = 0
 
@@ -72,16 +72,16 @@ def attempt(
     """One login attempt, throttled. Does not open the session (see `open_session`)."""
     throttle = LoginThrottle(account, identifier, ip)
     if captcha_passed and (wait := throttle.take_slot()):
-        return Result(Outcome.WAIT, wait=wait)
+        return Result(LoginOutcome.WAIT, wait=wait)
     number = throttle.count_attempt()
     if not captcha_passed and not allowed_without_captcha(number, throttle.policy):
         audit.record("login.failed", account=account, reason="captcha_required")
         db.session.commit()
-        return Result(Outcome.CAPTCHA, account)
+        return Result(LoginOutcome.CAPTCHA, account)
     if not check_password(account, password):
         audit.record("login.failed", account=account, reason="bad_credentials")
         db.session.commit()
-        return Result(Outcome.INVALID)
+        return Result(LoginOutcome.INVALID)
     throttle.succeeded()
     rounds = current_app.config["BCRYPT_ROUNDS"]
     if needs_rehash(account.password_hash, rounds):
@@ -89,12 +89,12 @@ def attempt(
     if account.is_locked:
         audit.record("login.locked", account=account)
         db.session.commit()
-        return Result(Outcome.LOCKED, account)
+        return Result(LoginOutcome.LOCKED, account)
     if not account.is_confirmed:
         audit.record("login.failed", account=account, reason="not_confirmed")
         db.session.commit()
-        return Result(Outcome.NOT_CONFIRMED, account)
-    return Result(Outcome.OK, account)
+        return Result(LoginOutcome.NOT_CONFIRMED, account)
+    return Result(LoginOutcome.OK, account)
 
 
 def open_session(account: Account) -> None:

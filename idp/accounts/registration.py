@@ -56,7 +56,7 @@ class RegistrationData:
 
 
 @dataclass
-class Outcome:
+class Submitted:
     """What the "check your mailbox" page may say; identical for new and known addresses."""
 
     email: str
@@ -147,7 +147,7 @@ def _domain(account: Account) -> str:
     return account.email.rsplit("@", 1)[-1]
 
 
-def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Outcome:
+def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Submitted:
     # Same cost as a real registration: hash the password anyway, then mail the owner.
     hash_password(data.password, current_app.config["BCRYPT_ROUNDS"])
     audit.record("registration.duplicate_attempt", account=existing, reason=reason)
@@ -157,10 +157,10 @@ def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Outcom
     mails.account_exists(
         existing, reason, token, services=services_opened(existing), max_age=max_age()
     )
-    return Outcome(email=normalise_email(data.email))
+    return Submitted(email=normalise_email(data.email))
 
 
-def register(data: RegistrationData) -> Outcome:
+def register(data: RegistrationData) -> Submitted:
     """Create a pending account and mail its confirmation link (see module docstring)."""
     email = normalise_email(data.email)
     existing = _drop_if_expired(find_by_email(email))
@@ -202,7 +202,7 @@ def register(data: RegistrationData) -> Outcome:
     audit.record("account.registered", account=account, nir=bool(data.nir))
     db.session.commit()
     send_confirmation(account, data.invitation_token, data.next_url)
-    return Outcome(email=email)
+    return Submitted(email=email)
 
 
 def resend(email: str, next_url: str | None = None) -> bool:

@@ -1,6 +1,7 @@
-"""The base of every form of the site: Flask-WTF's FlaskForm, reading form bodies only.
+"""The base of every form of the site: Flask-WTF's FlaskForm, reading form bodies only, and
+the fields several forms share (an e-mail address, a password).
 
-    from idp.core.forms import FlaskForm
+    from idp.core.forms import FlaskForm, email_field, password_field
 
 Flask-WTF also reads a JSON body as form data, typed values and all: a number, a list or
 an object where a field expects text made every form of the site fail with a 500
@@ -15,6 +16,12 @@ from typing import Any
 
 import flask_wtf
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+# RFC 5321: an address is at most 254 characters long.
+EMAIL_MAX_LENGTH = 254
 
 
 class FlaskForm(flask_wtf.FlaskForm):
@@ -22,3 +29,18 @@ class FlaskForm(flask_wtf.FlaskForm):
         if not args and "formdata" not in kwargs and has_request_context() and request.is_json:
             kwargs["formdata"] = None  # Flask-WTF's documented way to read no request data
         super().__init__(*args, **kwargs)
+
+
+def email_field(
+    label: str, required: str, invalid: str = _l("Cette adresse électronique n'est pas valide.")
+) -> EmailField:
+    """A required e-mail address: `required` and `invalid` are what the person reads."""
+    return EmailField(
+        label,
+        validators=[DataRequired(required), Email(invalid), Length(max=EMAIL_MAX_LENGTH)],
+    )
+
+
+def password_field(label: str, required: str) -> PasswordField:
+    """A required password (the rules a new one follows are the flow's: accounts/policy.py)."""
+    return PasswordField(label, validators=[DataRequired(required)])

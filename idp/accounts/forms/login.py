@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from idp.captcha.forms import CaptchaMixin
-from idp.core.forms import FlaskForm
+from idp.core.forms import FlaskForm, email_field, password_field
 
 
 class LoginForm(CaptchaMixin, FlaskForm):
@@ -18,9 +18,7 @@ class LoginForm(CaptchaMixin, FlaskForm):
         _l("Courriel"),
         validators=[DataRequired(_l("Indiquez votre identifiant.")), Length(max=254)],
     )
-    password = PasswordField(
-        _l("Mot de passe"), validators=[DataRequired(_l("Indiquez votre mot de passe."))]
-    )
+    password = password_field(_l("Mot de passe"), _l("Indiquez votre mot de passe."))
     submit = SubmitField(_l("Se connecter"))
 
     def __init__(self, *args, **kwargs) -> None:
@@ -30,14 +28,7 @@ class LoginForm(CaptchaMixin, FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("Courriel"),
-        validators=[
-            DataRequired(_l("Indiquez votre adresse électronique.")),
-            Email(_l("Cette adresse électronique n'est pas valide.")),
-            Length(max=254),
-        ],
-    )
+    email = email_field(_l("Courriel"), _l("Indiquez votre adresse électronique."))
     submit = SubmitField(_l("Recevoir un lien"))
 
 
@@ -60,8 +51,7 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
-    current_password = PasswordField(
-        _l("Mot de passe actuel"),
-        validators=[DataRequired(_l("Indiquez votre mot de passe actuel."))],
+    current_password = password_field(
+        _l("Mot de passe actuel"), _l("Indiquez votre mot de passe actuel.")
     )
     submit = SubmitField(_l("Changer le mot de passe"))

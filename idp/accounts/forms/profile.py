@@ -9,17 +9,15 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
-    PasswordField,
     RadioField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from idp.core.forms import FlaskForm
+from idp.core.forms import FlaskForm, email_field, password_field
 
 # A French or international number: digits with optional spaces, dots, dashes, a leading +.
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .\-]{7,19}$")
@@ -77,18 +75,8 @@ class IdentityForm(FlaskForm):
 
 
 class SecondaryEmailForm(FlaskForm):
-    email = EmailField(
-        _l("Courriel secondaire"),
-        validators=[
-            DataRequired(_l("Indiquez une adresse électronique.")),
-            Email(_l("Cette adresse électronique n'est pas valide.")),
-            Length(max=254),
-        ],
-    )
-    password = PasswordField(
-        _l("Mot de passe actuel"),
-        validators=[DataRequired(_l("Indiquez votre mot de passe actuel."))],
-    )
+    email = email_field(_l("Courriel secondaire"), _l("Indiquez une adresse électronique."))
+    password = password_field(_l("Mot de passe actuel"), _l("Indiquez votre mot de passe actuel."))
     submit = SubmitField(_l("Envoyer le lien de confirmation"))
 
 
@@ -99,9 +87,8 @@ class ConfirmActionForm(FlaskForm):
 
 
 class SelfDeleteForm(FlaskForm):
-    password = PasswordField(
-        _l("Votre mot de passe"),
-        validators=[DataRequired(_l("Saisissez votre mot de passe pour confirmer."))],
+    password = password_field(
+        _l("Votre mot de passe"), _l("Saisissez votre mot de passe pour confirmer.")
     )
     confirm = BooleanField(
         _l("Je comprends que mon compte et mes données seront supprimés définitivement"),

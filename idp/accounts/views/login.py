@@ -110,20 +110,20 @@ def _attempt(form: LoginForm, next_url: str | None):
         request.remote_addr,
         captcha_passed=form.captcha_enabled,
     )
-    if result.outcome is auth.Outcome.OK:
+    if result.outcome is auth.LoginOutcome.OK:
         not_secret()  # signed in: the account's existence is no secret to its owner
         auth.open_session(result.account)
         return _landing(next_url)
-    if result.outcome is auth.Outcome.WAIT:
+    if result.outcome is auth.LoginOutcome.WAIT:
         return _render(form, error=_wait_message(result.wait), status=429)
-    if result.outcome is auth.Outcome.CAPTCHA:
+    if result.outcome is auth.LoginOutcome.CAPTCHA:
         form.captcha_enabled = True
         return _render(form, error=_("Par sécurité, recopiez les caractères ci-dessous."))
-    if result.outcome in (auth.Outcome.LOCKED, auth.Outcome.NOT_CONFIRMED):
+    if result.outcome in (auth.LoginOutcome.LOCKED, auth.LoginOutcome.NOT_CONFIRMED):
         not_secret()  # the right password was given: its owner is talking to us
-    if result.outcome is auth.Outcome.LOCKED:
+    if result.outcome is auth.LoginOutcome.LOCKED:
         return _render(form, error=_locked_message())
-    if result.outcome is auth.Outcome.NOT_CONFIRMED:
+    if result.outcome is auth.LoginOutcome.NOT_CONFIRMED:
         return _render(form, notice=_resend_confirmation(result.account))
     # Same answer for an unknown account and a wrong password.
     form.captcha_enabled = throttle.state().captcha_required

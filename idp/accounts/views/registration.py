@@ -147,7 +147,7 @@ def _data_from(
     )
 
 
-def _finish(outcome: registration.Outcome, *, wizard: bool, next_url: str | None = None):
+def _finish(outcome: registration.Submitted, *, wizard: bool, next_url: str | None = None):
     _forget_draft()
     session[PENDING] = {
         "email": outcome.email,

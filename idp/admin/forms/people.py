@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
     IntegerField,
     RadioField,
     SearchField,
@@ -15,9 +14,9 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from idp.core.forms import FlaskForm
+from idp.core.forms import FlaskForm, email_field
 
 
 class ActionForm(FlaskForm):
@@ -25,13 +24,10 @@ class ActionForm(FlaskForm):
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField(
+    email = email_field(
         _l("Courriel de la personne invitée"),
-        validators=[
-            DataRequired(_l("Indiquez le courriel de la personne invitée.")),
-            Email(_l("Adresse électronique invalide.")),
-            Length(max=254),
-        ],
+        _l("Indiquez le courriel de la personne invitée."),
+        _l("Adresse électronique invalide."),
     )
     client_id = SelectField(
         _l("Service"), validators=[DataRequired(_l("Choisissez le service."))], choices=[]
