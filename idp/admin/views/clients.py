@@ -21,6 +21,7 @@ from idp.launcher.models import LauncherEntry
 from idp.oidc import clients
 from idp.oidc.capabilities import SECRET_METHODS
 from idp.oidc.client_rules import ClientError
+from idp.oidc.clients import client_settings
 from idp.oidc.models import Client, InitialAccessToken
 from idp.oidc.registration_endpoints import issue_initial_access_token
 
@@ -36,20 +37,17 @@ def _client(client_id: str) -> Client:
 
 
 def _fill_form(form: ClientForm, client: Client, entry: LauncherEntry | None) -> None:
-    form.name.data = client.name
-    form.redirect_uris.data = "\n".join(client.redirect_uris or [])
-    form.post_logout_redirect_uris.data = "\n".join(client.post_logout_redirect_uris or [])
-    form.backchannel_logout_uri.data = client.backchannel_logout_uri or ""
-    form.frontchannel_logout_uri.data = client.frontchannel_logout_uri or ""
-    form.auth_method.data = client.token_endpoint_auth_method
-    form.jwks.data = json.dumps(client.jwks, indent=2) if client.jwks else ""
-    form.jwks_uri.data = client.jwks_uri or ""
-    form.scopes.data = client.scope.split()
-    form.grant_types.data = list(client.grant_types or [])
-    form.first_party.data = client.first_party
-    form.id_token_alg.data = client.id_token_signed_response_alg
-    form.pairwise.data = client.subject_type == "pairwise"
-    form.access_token_format.data = client.access_token_format
+    settings = client_settings(client)
+    for name in ("name", "auth_method", "scopes", "grant_types", "first_party"):
+        getattr(form, name).data = settings[name]
+    for name in ("id_token_alg", "access_token_format"):
+        getattr(form, name).data = settings[name]
+    for name in ("redirect_uris", "post_logout_redirect_uris"):
+        getattr(form, name).data = "\n".join(settings[name])
+    for name in ("backchannel_logout_uri", "frontchannel_logout_uri", "jwks_uri"):
+        getattr(form, name).data = settings[name] or ""
+    form.jwks.data = json.dumps(settings["jwks"], indent=2) if settings["jwks"] else ""
+    form.pairwise.data = settings["subject_type"] == "pairwise"
     form.launcher_visible.data = True
     if entry is not None:
         form.launcher_name.data = entry.name
