@@ -38,9 +38,15 @@ def _client(client_id: str) -> Client:
 
 def _fill_form(form: ClientForm, client: Client, entry: LauncherEntry | None) -> None:
     settings = client_settings(client)
-    for name in ("name", "auth_method", "scopes", "grant_types", "first_party"):
-        getattr(form, name).data = settings[name]
-    for name in ("id_token_alg", "access_token_format"):
+    for name in (
+        "name",
+        "auth_method",
+        "scopes",
+        "grant_types",
+        "first_party",
+        "id_token_alg",
+        "access_token_format",
+    ):
         getattr(form, name).data = settings[name]
     for name in ("redirect_uris", "post_logout_redirect_uris"):
         getattr(form, name).data = "\n".join(settings[name])
