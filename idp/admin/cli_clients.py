@@ -17,7 +17,13 @@ from idp.core.extensions import db
 from idp.launcher import services as launcher
 from idp.launcher.services import entry_for_client, set_entry
 from idp.oidc import clients as rules
-from idp.oidc.capabilities import DEFAULT_SCOPES, DEFAULT_SIGNING_ALG, SECRET_METHODS, SUPPORTED
+from idp.oidc.capabilities import (
+    DEFAULT_SCOPES,
+    DEFAULT_SIGNING_ALG,
+    SECRET_METHODS,
+    SUPPORTED,
+    current,
+)
 from idp.oidc.client_rules import ClientError
 from idp.oidc.clients import client_settings, create_client, get_client, list_clients, name_taken
 from idp.oidc.registration_endpoints import issue_initial_access_token
@@ -422,6 +428,8 @@ def clients_token(
 
     app = ctx.app
     with console_context(app):
+        if not current().dynamic_registration:
+            raise click.ClickException("Dynamic registration is off (OIDC_DYNAMIC_REGISTRATION).")
         row, plain = issue_initial_access_token(
             None, expires_in_days=expires_in, max_uses=None if unlimited else max_uses
         )

@@ -95,6 +95,8 @@ class Capabilities:
     subject_types: tuple[str, ...] = ("public", "pairwise")
     access_token_formats: tuple[str, ...] = ("opaque", "jwt")
     scopes: tuple[str, ...] = KNOWN_SCOPES
+    # Dynamic Client Registration (RFC 7591/7592), with an initial access token.
+    dynamic_registration: bool = True
 
     @property
     def confidential_auth_methods(self) -> tuple[str, ...]:
@@ -139,6 +141,8 @@ def enabled(config: Mapping[str, Any]) -> Capabilities:
         for field, setting in SETTINGS.items()
         if config.get(setting) is not None
     }
+    if config.get("OIDC_DYNAMIC_REGISTRATION") is not None:
+        changes["dynamic_registration"] = bool(config["OIDC_DYNAMIC_REGISTRATION"])
     return replace(SUPPORTED, **changes)
 
 

@@ -3,14 +3,24 @@ idp.oidc.server.build registers (idp/oidc/registration_endpoints.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response, jsonify
 
 from idp.core.extensions import csrf
 from idp.oidc import guard
+from idp.oidc.capabilities import current
 from idp.oidc.registration_endpoints import ConfigurationEndpoint, RegistrationEndpoint
 from idp.oidc.server import oauth
 
 bp = Blueprint("registration", __name__)
+
+
+@bp.before_request
+def only_when_on() -> Response | None:
+    """OIDC_DYNAMIC_REGISTRATION off: the endpoints do not exist (and discovery omits them)."""
+    if current().dynamic_registration:
+        return None
+    body = {"error": "not_found", "error_description": "Dynamic registration is off."}
+    return jsonify(body), 404
 
 
 @bp.post("/oauth/register")

@@ -21,13 +21,16 @@ class Prepared:
 
 def metadata(issuer: str, caps: Capabilities) -> dict:
     """The provider metadata for `issuer`, offering `caps`."""
+    registration = (
+        {"registration_endpoint": f"{issuer}/oauth/register"} if caps.dynamic_registration else {}
+    )
     data = {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/oauth/authorize",
         "token_endpoint": f"{issuer}/oauth/token",
         "userinfo_endpoint": f"{issuer}/oauth/userinfo",
         "jwks_uri": f"{issuer}/oauth/jwks",
-        "registration_endpoint": f"{issuer}/oauth/register",
+        **registration,
         "revocation_endpoint": f"{issuer}/oauth/revoke",
         "introspection_endpoint": f"{issuer}/oauth/introspect",
         "end_session_endpoint": f"{issuer}/oauth/logout",

@@ -92,6 +92,7 @@ def test_create_client_refuses_it(app, field, value):
 
 
 def test_cli_refuses_it(app):
+    """`compte clients add` names the switched-off value in its refusal."""
     for option, value in (
         ("--grant-type", "client_credentials"),
         ("--id-token-alg", "ES256"),
@@ -106,6 +107,7 @@ def test_cli_refuses_it(app):
 
 
 def test_dynamic_registration_refuses_it(app, client):
+    """/oauth/register answers invalid_client_metadata for each switched-off value."""
     with app.app_context():
         _, token = issue_initial_access_token(None, max_uses=None)
         db.session.commit()

@@ -19,7 +19,7 @@ from idp.core.extensions import db
 from idp.launcher import services as launcher
 from idp.launcher.models import LauncherEntry
 from idp.oidc import clients
-from idp.oidc.capabilities import SECRET_METHODS
+from idp.oidc.capabilities import SECRET_METHODS, current
 from idp.oidc.client_rules import ClientError
 from idp.oidc.clients import client_settings
 from idp.oidc.models import Client, InitialAccessToken
@@ -125,6 +125,7 @@ def clients_list():
         entries=entries,
         tokens=[t for t in tokens if t.usable()],
         token_form=InitialAccessTokenForm(),
+        dynamic_registration=current().dynamic_registration,
         confirm_form=ConfirmForm(),
     )
 
@@ -258,6 +259,9 @@ def client_delete(client_id: str):
 @admin_required
 def registration_token_new():
     form = InitialAccessTokenForm()
+    if not current().dynamic_registration:
+        flash(_("L’enregistrement dynamique est désactivé (OIDC_DYNAMIC_REGISTRATION)."), "error")
+        return redirect(url_for("admin.clients"))
     if not form.validate_on_submit():
         for field in (form.expires_in_days, form.max_uses):
             for error in field.errors:
