@@ -24,9 +24,9 @@ from idp.oidc.capabilities import (
     SUPPORTED,
     current,
 )
+from idp.oidc.client_registration_endpoints import issue_initial_access_token
 from idp.oidc.client_rules import ClientError
 from idp.oidc.clients import client_settings, create_client, get_client, list_clients, name_taken
-from idp.oidc.registration_endpoints import issue_initial_access_token
 
 
 @click.group()
@@ -434,7 +434,7 @@ def clients_token(
             None, expires_in_days=expires_in, max_uses=None if unlimited else max_uses
         )
         db.session.commit()
-        endpoint = app.config["ISSUER"].rstrip("/") + url_for("registration.register")
+        endpoint = app.config["ISSUER"].rstrip("/") + url_for("client_registration.register")
         data = {
             "initial_access_token": plain,
             "registration_endpoint": endpoint,

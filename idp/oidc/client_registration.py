@@ -1,5 +1,5 @@
 """Dynamic Client Registration (RFC 7591/7592): the routes of the endpoints that
-idp.oidc.server.build registers (idp/oidc/registration_endpoints.py)."""
+idp.oidc.server.build registers (idp/oidc/client_registration_endpoints.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from flask import Blueprint, Flask, Response, jsonify
 from idp.core.extensions import csrf
 from idp.oidc import guard
 from idp.oidc.capabilities import current
-from idp.oidc.registration_endpoints import ConfigurationEndpoint, RegistrationEndpoint
+from idp.oidc.client_registration_endpoints import ConfigurationEndpoint, RegistrationEndpoint
 from idp.oidc.server import oauth
 
-bp = Blueprint("registration", __name__)
+bp = Blueprint("client_registration", __name__)
 
 
 @bp.before_request
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     """Route the registration endpoints (the server holds them: call after build(app))."""
     # NUL and lone surrogates in the JSON body, malformed bearer tokens: refused before any
     # lookup or insert (PostgreSQL cannot store them).
-    for endpoint in ("registration.register", "registration.configure"):
+    for endpoint in ("client_registration.register", "client_registration.configure"):
         guard.protect(app, endpoint, guard.registration_error, header="bearer")
     csrf.exempt(bp)  # bearer-token JSON API: no cookie, no CSRF
     app.register_blueprint(bp)

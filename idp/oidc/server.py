@@ -27,9 +27,9 @@ from flask import request as flask_request
 from idp.oidc import endpoints, grants, tokens
 from idp.oidc.bounds import valid_client_id
 from idp.oidc.capabilities import enabled
+from idp.oidc.client_registration_endpoints import ConfigurationEndpoint, RegistrationEndpoint
 from idp.oidc.clients import get_client
 from idp.oidc.models import Client
-from idp.oidc.registration_endpoints import ConfigurationEndpoint, RegistrationEndpoint
 
 __all__ = ["OAuthState", "build", "current_token", "oauth", "require_oauth"]
 

@@ -8,9 +8,9 @@ import requests
 from idp.audit.models import AuditEvent
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
+from idp.oidc.client_registration_endpoints import issue_initial_access_token
 from idp.oidc.clients import get_client
 from idp.oidc.models import InitialAccessToken
-from idp.oidc.registration_endpoints import issue_initial_access_token
 
 METADATA = {
     "client_name": "Portail partenaire",

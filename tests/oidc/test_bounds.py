@@ -313,7 +313,7 @@ def test_empty_or_garbled_basic_credentials_are_invalid_client(app, path, header
 @pytest.fixture
 def initial_token(app) -> str:
     from idp.core.extensions import db
-    from idp.oidc.registration_endpoints import issue_initial_access_token
+    from idp.oidc.client_registration_endpoints import issue_initial_access_token
 
     with app.app_context():
         _row, plain = issue_initial_access_token(None, max_uses=None)

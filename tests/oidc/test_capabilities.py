@@ -13,9 +13,9 @@ from idp.cli import main
 from idp.core.cli import AppContext
 from idp.core.extensions import db
 from idp.oidc.capabilities import SUPPORTED, enabled
+from idp.oidc.client_registration_endpoints import issue_initial_access_token
 from idp.oidc.client_rules import ClientError
 from idp.oidc.clients import create_client, get_client
-from idp.oidc.registration_endpoints import issue_initial_access_token
 
 REDIRECT_URI = "https://partenaire.example/callback"
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from idp.cli import main
 from idp.core.cli import AppContext
 from idp.core.extensions import db
-from idp.oidc.registration_endpoints import issue_initial_access_token
+from idp.oidc.client_registration_endpoints import issue_initial_access_token
 
 
 @pytest.fixture

@@ -42,8 +42,8 @@ DESTRUCTIVE = re.compile(r"delete|revoke|logout|lock|disable|rotate")
 def seed_site(app: Flask) -> dict:
     """An ordinary account, an admin, a victim account, a client, an invitation, a token."""
     from idp.admin.invitations import create_invitation
+    from idp.oidc.client_registration_endpoints import issue_initial_access_token
     from idp.oidc.clients import create_client
-    from idp.oidc.registration_endpoints import issue_initial_access_token
 
     ids = {
         "user": make_account(app, USER_EMAIL),

@@ -27,7 +27,7 @@ ALLOWED_EXEMPT_VIEWS = {
     "idp.oidc.views.authorize",
 }
 ALLOWED_EXEMPT_BLUEPRINTS = {
-    "registration",  # RFC 7591/7592 dynamic registration (initial / registration token)
+    "client_registration",  # RFC 7591/7592 dynamic registration (initial / registration token)
     "invitations_api",  # /api/invitations (bearer access token with the invitations scope)
 }
 ALLOWED_EXEMPT_ENDPOINTS = {
@@ -37,8 +37,8 @@ ALLOWED_EXEMPT_ENDPOINTS = {
     "oidc.introspect",
     "oidc.userinfo",
     "oidc_session.end_session",
-    "registration.register",
-    "registration.configure",
+    "client_registration.register",
+    "client_registration.configure",
     "invitations_api.create",
     "invitations_api.revoke",
 }

@@ -118,8 +118,8 @@ def _challenge(verifier: str) -> str:
 
 @pytest.fixture
 def world(app) -> World:
+    from idp.oidc.client_registration_endpoints import issue_initial_access_token
     from idp.oidc.clients import create_client
-    from idp.oidc.registration_endpoints import issue_initial_access_token
 
     key = ECKey.generate_key("P-256", parameters={"alg": "ES256"}, private=True, auto_kid=True)
     with app.app_context():

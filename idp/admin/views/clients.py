@@ -20,10 +20,10 @@ from idp.launcher import services as launcher
 from idp.launcher.models import LauncherEntry
 from idp.oidc import clients
 from idp.oidc.capabilities import SECRET_METHODS, current
+from idp.oidc.client_registration_endpoints import issue_initial_access_token
 from idp.oidc.client_rules import ClientError
 from idp.oidc.clients import client_settings
 from idp.oidc.models import Client, InitialAccessToken
-from idp.oidc.registration_endpoints import issue_initial_access_token
 
 # ClientError.field → the form field that shows the message (same name otherwise).
 FIELD_OF = {"subject_type": "pairwise", "client_id": "name"}

@@ -28,6 +28,14 @@ from idp.core.clock import utcnow
 from idp.core.digest import matches_digest, secret_digest
 from idp.core.extensions import db
 from idp.oidc.capabilities import SECRET_METHODS, current
+from idp.oidc.client_registration_rules import (
+    CLAIMS_CLASSES,
+    check_redirect_uris,
+    check_types,
+    client_fields,
+    rule_error,
+    server_metadata,
+)
 from idp.oidc.client_rules import ClientError
 from idp.oidc.clients import (
     client_metadata,
@@ -37,14 +45,6 @@ from idp.oidc.clients import (
     update_client,
 )
 from idp.oidc.models import Client, InitialAccessToken
-from idp.oidc.registration_rules import (
-    CLAIMS_CLASSES,
-    check_redirect_uris,
-    check_types,
-    client_fields,
-    rule_error,
-    server_metadata,
-)
 
 
 def issue_initial_access_token(
@@ -167,7 +167,7 @@ class RegistrationAccessToken:
 
 def _client_uri(client: Any) -> str:
     return current_app.config["ISSUER"].rstrip("/") + url_for(
-        "registration.configure", client_id=client.client_id
+        "client_registration.configure", client_id=client.client_id
     )
 
 
