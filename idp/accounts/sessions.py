@@ -17,7 +17,6 @@ the page that also runs the front-channel logouts.
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -44,8 +43,6 @@ from idp.audit import record
 from idp.core.clock import utcnow
 from idp.core.extensions import db, login_manager
 from idp.core.signals import answers
-
-log = logging.getLogger(__name__)
 
 # What Compte keeps in the cookie about a login (Flask-Login adds _user_id, _fresh, _id).
 SESSION_KEYS = ("sid", "auth_time", "amr", "oidc_reauth")
@@ -199,11 +196,12 @@ def init_app(app: Flask) -> None:
     user_logged_in.connect(on_logged_in, app)
 
 
-# --- Ending sessions: the one place ------------------------------------------------------
-
-
 def current_sid() -> str | None:
+    """The `sid` of this browser's session, if signed in."""
     return session.get("sid")
+
+
+# --- Ending sessions: the one place ------------------------------------------------------
 
 
 @dataclass(frozen=True)
