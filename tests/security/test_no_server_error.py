@@ -163,8 +163,10 @@ def _where(error: Exception) -> str:
     return f"{ours[-1].filename}:{ours[-1].lineno}" if ours else "?"
 
 
-def test_no_route_answers_a_server_error(app, seeded):
-    """No route of app.url_map answers 5xx (or raises), whoever asks and whatever is sent."""
+@pytest.mark.parametrize("role", ["anonymous", "user", "admin"])
+def test_no_route_answers_a_server_error(app, seeded, role):
+    """No route of app.url_map answers 5xx (or raises), whoever asks and whatever is sent.
+    (One test per role: the three sweeps run on separate workers.)"""
     rules = sorted(
         app.url_map.iter_rules(), key=lambda r: (bool(DESTRUCTIVE.search(r.rule)), r.rule)
     )
@@ -172,36 +174,34 @@ def test_no_route_answers_a_server_error(app, seeded):
     count = 0
     for rule in rules:
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
-        for role in ("anonymous", "user", "admin"):
-            # A fresh session per route and role: a logout or a lock must not blind the rest.
-            client = _client(app, seeded, role)
-            csrf = csrf_for(client)
-            real_path, *junk_paths = _paths(rule, seeded)
-            names = sorted({*COMMON_NAMES, *_field_names(client, real_path)})
-            plan = [(real_path, m, r) for m in methods for r in _requests(m, names, csrf)]
-            plan += [
-                (path, m, r)
-                for path in junk_paths
-                for m in methods
-                for r in (("bare", {}), ("csrf", {"data": {"csrf_token": csrf}}))
-            ]
-            for path, method, (label, kwargs) in plan:
-                count += 1
-                where = f"{method} {path[:80]} [{role}, {label}]"
-                try:
-                    response = client.open(path, method=method, **kwargs)
-                except Exception as error:  # noqa: BLE001 - collected, reported below
-                    failures.setdefault(
-                        (rule.endpoint, method, role, label),
-                        f"{where} raised {type(error).__name__}: {str(error)[:160]} "
-                        f"at {_where(error)}",
-                    )
-                    continue
-                if response.status_code >= 500:
-                    failures.setdefault(
-                        (rule.endpoint, method, role, label), f"{where} -> {response.status_code}"
-                    )
-    assert count > 3000
+        # A fresh session per route: a logout or a lock must not blind the rest.
+        client = _client(app, seeded, role)
+        csrf = csrf_for(client)
+        real_path, *junk_paths = _paths(rule, seeded)
+        names = sorted({*COMMON_NAMES, *_field_names(client, real_path)})
+        plan = [(real_path, m, r) for m in methods for r in _requests(m, names, csrf)]
+        plan += [
+            (path, m, r)
+            for path in junk_paths
+            for m in methods
+            for r in (("bare", {}), ("csrf", {"data": {"csrf_token": csrf}}))
+        ]
+        for path, method, (label, kwargs) in plan:
+            count += 1
+            where = f"{method} {path[:80]} [{role}, {label}]"
+            try:
+                response = client.open(path, method=method, **kwargs)
+            except Exception as error:  # noqa: BLE001 - collected, reported below
+                failures.setdefault(
+                    (rule.endpoint, method, role, label),
+                    f"{where} raised {type(error).__name__}: {str(error)[:160]} at {_where(error)}",
+                )
+                continue
+            if response.status_code >= 500:
+                failures.setdefault(
+                    (rule.endpoint, method, role, label), f"{where} -> {response.status_code}"
+                )
+    assert count > 1000, count
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(sorted(failures.values()))
 
 
