@@ -145,7 +145,7 @@ def _signing_keys(app: Flask) -> str:
 def checks(app: Flask) -> dict[str, Callable[[Flask], str]]:
     """The checks that apply to this instance, by name."""
     found: dict[str, Callable[[Flask], str]] = {"database": _database}
-    if app.config.get("REDIS_URL"):
+    if app.config["REDIS_URL"]:
         found["redis"] = _redis
     found["signing_keys"] = _signing_keys
     return found

@@ -49,7 +49,7 @@ def find_account(identifier: str) -> Account | None:
         return None
     if "@" in identifier:
         return find_by_email(identifier)
-    if not current_app.config.get("LOGIN_WITH_NIR"):
+    if not current_app.config["LOGIN_WITH_NIR"]:
         return None
     number = normalise_nir(identifier)
     if number is None:

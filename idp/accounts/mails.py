@@ -73,9 +73,9 @@ def _registration_context(account: Account, services: list[Any], max_age: int) -
         "services": services,
         "organisation": cfg["ORGANISATION_NAME"],
         "service_name": cfg["SERVICE_NAME"],
-        "support_phone": cfg.get("SUPPORT_PHONE", ""),
-        "support_hours": cfg.get("SUPPORT_HOURS", ""),
-        "support_email": cfg.get("SUPPORT_EMAIL", ""),
+        "support_phone": cfg["SUPPORT_PHONE"],
+        "support_hours": cfg["SUPPORT_HOURS"],
+        "support_email": cfg["SUPPORT_EMAIL"],
         "login_url": external_url("accounts.login", identifier=account.email),
         "register_url": external_url("accounts.register"),
     }

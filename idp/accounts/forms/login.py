@@ -23,7 +23,7 @@ class LoginForm(CaptchaMixin, FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if current_app.config.get("LOGIN_WITH_NIR"):
+        if current_app.config["LOGIN_WITH_NIR"]:
             self.identifier.label.text = _l("Courriel ou numéro de sécurité sociale")
 
 

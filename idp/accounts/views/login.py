@@ -131,7 +131,7 @@ def _attempt(form: LoginForm, next_url: str | None):
 
 
 def _locked_message() -> str:
-    phone = current_app.config.get("SUPPORT_PHONE")
+    phone = current_app.config["SUPPORT_PHONE"]
     message = _("Votre compte est bloqué.")
     if phone:
         return (
@@ -143,7 +143,7 @@ def _locked_message() -> str:
                 hours=current_app.config["SUPPORT_HOURS"],
             )
         )
-    email = current_app.config.get("SUPPORT_EMAIL")
+    email = current_app.config["SUPPORT_EMAIL"]
     if email:
         return message + " " + _("Pour le débloquer, écrivez au support : %(email)s.", email=email)
     return message + " " + _("Pour le débloquer, contactez le support.")

@@ -160,7 +160,7 @@ def _finish(outcome: registration.Submitted, *, wizard: bool, next_url: str | No
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register():
-    if current_app.config.get("REGISTRATION_WIZARD"):
+    if current_app.config["REGISTRATION_WIZARD"]:
         # Only what the wizard reads: arbitrary keys would reach url_for (`step`, `_external`).
         args = {k: request.args[k] for k in ("invitation", "next") if request.args.get(k)}
         return redirect(url_for("accounts.register_step", step=1, **args))
@@ -251,7 +251,7 @@ def _steps_context(step: int) -> dict[str, Any]:
 @bp.route("/register/step/<int:step>", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"])
 def register_step(step: int):
-    if not current_app.config.get("REGISTRATION_WIZARD"):
+    if not current_app.config["REGISTRATION_WIZARD"]:
         return redirect(url_for("accounts.register"))
     draft = _draft()
     if step == 1:
