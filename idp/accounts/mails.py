@@ -8,8 +8,8 @@ admin's invitations and account actions) own the links' tokens and lifetimes, an
 say which mail goes to which account.
 
 Flows that must not tell whether an address has an account prepare the same mail for a
-stand-in (`send=False`: rendered and sealed, never stored) and `queue` it only for a real
-account: the same work either way.
+stand-in (`send=False`: rendered and sealed, never stored) and queue it only for a real
+account (idp.mail.outbox.queue_prepared): the same work either way.
 """
 
 from __future__ import annotations
@@ -44,11 +44,6 @@ def confirmation_link(token: str) -> str:
     """The address of a registration confirmation link (also measured by registration.py,
     which keeps it short enough for SMTP)."""
     return external_url("accounts.register_confirm", token=token)
-
-
-def queue(message: OutboxMessage) -> OutboxMessage:
-    """Store and send a mail prepared with `send=False` (commits)."""
-    return queue_prepared(message)
 
 
 def _mail(

@@ -28,6 +28,7 @@ from idp.accounts.throttle import LoginThrottle
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.mail.models import OutboxMessage
+from idp.mail.outbox import queue_prepared
 
 RESET = "reset"
 SECONDARY = "secondary"
@@ -118,7 +119,7 @@ def request_reset(email: str) -> OutboxMessage | None:
         db.session.commit()
         return None
     audit.record("password.reset_requested", account=account)  # committed with the mail
-    return mails.queue(message)
+    return queue_prepared(message)
 
 
 def account_for_reset(token: str) -> Account:

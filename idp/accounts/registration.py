@@ -29,6 +29,7 @@ from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.core.signals import answers, first_answer
 from idp.mail.models import OutboxMessage
+from idp.mail.outbox import queue_prepared
 
 log = logging.getLogger(__name__)
 PURPOSE = "confirm"
@@ -225,7 +226,7 @@ def resend(email: str, next_url: str | None = None) -> bool:
         db.session.commit()
         return False
     audit.record("registration.confirmation_resent", account=account)  # with the mail
-    mails.queue(message)
+    queue_prepared(message)
     return True
 
 

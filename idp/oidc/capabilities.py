@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -134,18 +135,27 @@ def _narrowed(field: str, value: Any) -> tuple[str, ...]:
     return tuple(v for v in supported if v in values)
 
 
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def enabled(config: Mapping[str, Any]) -> Capabilities:
     """The capabilities the settings leave on (a missing setting leaves all of them)."""
-    changes = {
-        field: _narrowed(field, config[setting])
-        for field, setting in SETTINGS.items()
-        if config.get(setting) is not None
+    switches = tuple((field, _frozen(config.get(setting))) for field, setting in SETTINGS.items())
+    return _enabled(switches, config.get("OIDC_DYNAMIC_REGISTRATION"))
+
+
+@functools.lru_cache(maxsize=16)
+def _enabled(switches: tuple[tuple[str, Any], ...], dynamic_registration: Any) -> Capabilities:
+    # Computed once per set of values: client authentication asks at every token request.
+    changes: dict[str, Any] = {
+        field: _narrowed(field, value) for field, value in switches if value is not None
     }
-    if config.get("OIDC_DYNAMIC_REGISTRATION") is not None:
-        changes["dynamic_registration"] = bool(config["OIDC_DYNAMIC_REGISTRATION"])
+    if dynamic_registration is not None:
+        changes["dynamic_registration"] = bool(dynamic_registration)
     return replace(SUPPORTED, **changes)
 
 
 def current() -> Capabilities:
-    """The capabilities of the current app (cheap: read again so a changed setting counts)."""
+    """The capabilities of the current app (read again, so a changed setting counts)."""
     return enabled(current_app.config)
