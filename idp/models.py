@@ -1,5 +1,6 @@
 """Imports every domain's models so that one metadata knows all tables (Alembic, create_all)."""
 
+from idp.accounts.factors.models import *  # noqa: F403
 from idp.accounts.models import *  # noqa: F403
 from idp.admin.models import *  # noqa: F403
 from idp.audit.models import *  # noqa: F403

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app, session
-from flask_login import login_user
+from flask_login import current_user, login_user
 
 from idp import audit
 from idp.accounts import nir
@@ -97,11 +97,17 @@ def attempt(
     return Result(LoginOutcome.OK, account)
 
 
-def open_session(account: Account) -> None:
-    """Log the account in (fresh), record auth_time / amr, audit, commit."""
+def open_session(account: Account, amr: list[str] | tuple[str, ...] = ("pwd",)) -> None:
+    """Log the account in (fresh), record auth_time and the methods used (`amr`, RFC 8176),
+    audit, commit."""
     account.last_login_at = utcnow()
+    session["amr"] = list(amr)
     login_user(account, fresh=True)
     session["auth_time"] = int(time.time())
-    session["amr"] = ["pwd"]
-    audit.record("login.succeeded", account=account)
+    audit.record("login.succeeded", account=account, amr=list(amr))
     db.session.commit()
+
+
+def signed_in_account_id() -> int | None:
+    """The id of the account signed in in this browser, if any."""
+    return current_user.id if current_user.is_authenticated else None

@@ -149,6 +149,21 @@ def password_changed(account: Account) -> OutboxMessage:
     )
 
 
+def security_changed(account: Account, change: str) -> OutboxMessage:
+    """How the account signs in changed (`change` says what, in words: a passkey added,
+    the authenticator app removed, a recovery code used, factors reset by an
+    administrator…): to both addresses, with a link to the security page."""
+    return _mail(
+        "security_changed",
+        _to("security_changed", account),
+        _("Sécurité de votre compte : %(change)s", change=change),
+        True,
+        account=account,
+        change=change,
+        security_url=external_url("accounts.security"),
+    )
+
+
 # --- Secondary e-mail -----------------------------------------------------------------
 
 

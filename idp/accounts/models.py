@@ -57,6 +57,12 @@ class Account(UserMixin, db.Model):
     locked_at: Mapped[datetime | None]
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
 
+    # The WebAuthn user handle of the account's passkeys: random, never personal data.
+    webauthn_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Since when the person receives sign-in codes by e-mail as a second factor
+    # (idp/accounts/factors/email_code.py; only where EMAIL_CODE_FACTOR is on).
+    email_factor_at: Mapped[datetime | None]
+
     terms_version: Mapped[str | None] = mapped_column(String(32))
     terms_accepted_at: Mapped[datetime | None]
 
@@ -163,3 +169,6 @@ class BrowserSession(db.Model):
     ended_reason: Mapped[str | None] = mapped_column(String(24))
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # Digest of the browser's long-lived device cookie: a sign-in from a browser the
+    # account never used is mailed ("Nouvelle connexion à votre compte").
+    device_hash: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -18,6 +18,19 @@ LABELS = {
     "logout": _l("Déconnexion"),
     "sessions.ended": _l("Fin de sessions (déconnexion, changement de mot de passe…)"),
     "token.refresh_retried": _l("Renouvellement d'accès répété par une application"),
+    "login.second_factor_failed": _l("Code de vérification incorrect"),
+    "login.passkey_failed": _l("Clé d'accès refusée"),
+    "login.new_device": _l("Connexion depuis un nouvel appareil"),
+    "factor.totp_added": _l("Application d'authentification ajoutée"),
+    "factor.totp_removed": _l("Application d'authentification retirée"),
+    "factor.passkey_added": _l("Clé d'accès ajoutée"),
+    "factor.passkey_removed": _l("Clé d'accès supprimée"),
+    "factor.recovery_generated": _l("Codes de secours générés"),
+    "factor.recovery_used": _l("Code de secours utilisé"),
+    "factor.email_enabled": _l("Codes par courriel activés"),
+    "factor.email_disabled": _l("Codes par courriel désactivés"),
+    "factor.email_sent": _l("Code de connexion envoyé par courriel"),
+    "browser.trusted": _l("Appareil de confiance ajouté"),
     "password.changed": _l("Changement du mot de passe"),
     "password.reset_requested": _l("Demande de réinitialisation du mot de passe"),
     "password.reset": _l("Réinitialisation du mot de passe"),
@@ -35,6 +48,7 @@ LABELS = {
     "admin.user.confirmation_resent": _l("Courriel de confirmation renvoyé par un administrateur"),
     "admin.user.reset_sent": _l("Lien de réinitialisation envoyé par un administrateur"),
     "admin.user.exported": _l("Données exportées par un administrateur"),
+    "admin.user.factors_reset": _l("Méthodes de vérification réinitialisées par un administrateur"),
 }
 
 

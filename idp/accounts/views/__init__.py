@@ -6,7 +6,16 @@ from __future__ import annotations
 from flask import Flask
 
 from idp.accounts import sessions
-from idp.accounts.views import data, login, password, profile, registration, terms  # noqa: F401
+from idp.accounts.views import (  # noqa: F401
+    data,
+    login,
+    password,
+    profile,
+    registration,
+    second_factor,
+    security,
+    terms,
+)
 from idp.accounts.views.blueprint import bp
 from idp.core.extensions import login_manager
 
