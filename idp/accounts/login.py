@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, session
@@ -66,23 +67,41 @@ def check_password(account: Account | None, password: str) -> bool:
     return verify_password(password, account.password_hash)
 
 
+def throttled_check(
+    throttle: LoginThrottle, check: Callable[[], bool], *, captcha_passed: bool
+) -> Result:
+    """Run `check` (a password, a code) under the throttle of the account and the address:
+    counted before it runs (so parallel guesses cannot pass the limit), a captcha once the
+    limit is reached, then one attempt per delay. OK, INVALID, CAPTCHA or WAIT."""
+    if captcha_passed and (wait := throttle.take_slot()):
+        return Result(LoginOutcome.WAIT, wait=wait)
+    number = throttle.count_attempt()
+    if not captcha_passed and not allowed_without_captcha(number, throttle.policy):
+        return Result(LoginOutcome.CAPTCHA)
+    if not check():
+        return Result(LoginOutcome.INVALID)
+    throttle.succeeded()
+    return Result(LoginOutcome.OK)
+
+
 def attempt(
     account: Account | None, identifier: str, password: str, ip: str | None, *, captcha_passed: bool
 ) -> Result:
     """One login attempt, throttled. Does not open the session (see `open_session`)."""
     throttle = LoginThrottle(account, identifier, ip)
-    if captcha_passed and (wait := throttle.take_slot()):
-        return Result(LoginOutcome.WAIT, wait=wait)
-    number = throttle.count_attempt()
-    if not captcha_passed and not allowed_without_captcha(number, throttle.policy):
+    checked = throttled_check(
+        throttle, lambda: check_password(account, password), captcha_passed=captcha_passed
+    )
+    if checked.outcome is LoginOutcome.WAIT:
+        return checked
+    if checked.outcome is LoginOutcome.CAPTCHA:
         audit.record("login.failed", account=account, reason="captcha_required")
         db.session.commit()
         return Result(LoginOutcome.CAPTCHA, account)
-    if not check_password(account, password):
+    if checked.outcome is LoginOutcome.INVALID:
         audit.record("login.failed", account=account, reason="bad_credentials")
         db.session.commit()
-        return Result(LoginOutcome.INVALID)
-    throttle.succeeded()
+        return checked
     rounds = current_app.config["BCRYPT_ROUNDS"]
     if needs_rehash(account.password_hash, rounds):
         account.password_hash = hash_password(password, rounds)

@@ -58,6 +58,9 @@ def clients() -> None:
 )
 @click.option("--first-party", is_flag=True, help="Skip the consent page for this client.")
 @click.option(
+    "--require-mfa", is_flag=True, help="Ask people for a second factor to use this client."
+)
+@click.option(
     "--id-token-alg", type=click.Choice(SUPPORTED.signing_algs), default=DEFAULT_SIGNING_ALG
 )
 @click.option("--subject-type", type=click.Choice(SUPPORTED.subject_types), default="public")
@@ -93,6 +96,7 @@ def add_client(ctx: AppContext, **options) -> None:
                 scopes=options["scopes"] or DEFAULT_SCOPES,
                 grant_types=options["grant_types"] or ("authorization_code", "refresh_token"),
                 first_party=options["first_party"],
+                require_mfa=options["require_mfa"],
                 id_token_alg=options["id_token_alg"],
                 subject_type=options["subject_type"],
                 access_token_format=options["access_token_format"],
@@ -227,6 +231,7 @@ def _opt_uri(value: str | None) -> str | None:
 @click.option("--scope", "scopes", multiple=True, help="Replaces the allowed scopes.")
 @click.option("--grant-type", "grant_types", multiple=True, help="Replaces the grant types.")
 @click.option("--first-party/--not-first-party", default=None)
+@click.option("--require-mfa/--no-require-mfa", default=None, help="Second factor required.")
 @click.option("--id-token-alg", type=click.Choice(SUPPORTED.signing_algs))
 @click.option("--pairwise/--public", "pairwise", default=None, help="Subject type.")
 @click.option("--access-token-format", type=click.Choice(SUPPORTED.access_token_formats))
@@ -246,7 +251,14 @@ def clients_update(ctx: AppContext, client_id: str, as_json: bool, **options: An
 
     launcher_options = {k: options.pop(k) for k in list(options) if k.startswith("launcher_")}
     fields: dict[str, Any] = {}
-    for key in ("name", "auth_method", "id_token_alg", "access_token_format", "first_party"):
+    for key in (
+        "name",
+        "auth_method",
+        "id_token_alg",
+        "access_token_format",
+        "first_party",
+        "require_mfa",
+    ):
         if options[key] is not None:
             fields[key] = options[key]
     for key in ("redirect_uris", "post_logout_redirect_uris", "scopes", "grant_types"):

@@ -59,7 +59,25 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
     "address": ("address",),
     "nir": ("nir",),
 }
+# Authentication context classes (docs/oidc.md "Authentication methods"): a sign-in with
+# one factor (a password), and one with two different factors (REFEDS MFA profile).
 ACR = "eidas1"
+ACR_MFA = "https://refeds.org/profile/mfa"
+ACR_VALUES = (ACR, ACR_MFA)
+
+
+def acr_for(amr: list[str] | None) -> str:
+    """The `acr` of a sign-in whose methods were `amr` (RFC 8176)."""
+    return ACR_MFA if "mfa" in (amr or []) else ACR
+
+
+def requires_mfa(acr_values: list[str] | tuple[str, ...] | None) -> bool:
+    """Asking for these acr values demands two factors: the two-factor class is asked and
+    no one-factor class is acceptable (acr_values lists the acceptable ones)."""
+    values = list(acr_values or [])
+    return ACR_MFA in values and ACR not in values
+
+
 # What tokens are signed with when a client chose nothing (OpenID Connect Core's default).
 DEFAULT_SIGNING_ALG = "RS256"
 # Client authentication methods that hold a shared secret (only its hash is kept).

@@ -93,7 +93,13 @@ STRING_FIELDS = (
     "id_token_signed_response_alg",
     "subject_type",
 )
-LIST_FIELDS = ("grant_types", "response_types", "post_logout_redirect_uris", "contacts")
+LIST_FIELDS = (
+    "grant_types",
+    "response_types",
+    "post_logout_redirect_uris",
+    "contacts",
+    "default_acr_values",
+)
 
 
 def check_types(metadata: dict) -> None:
@@ -159,6 +165,8 @@ def client_fields(metadata: dict, exclude_id: int | None = None) -> dict:
         "subject_type": metadata.get("subject_type") or "public",
         "jwks": metadata.get("jwks"),
         "jwks_uri": metadata.get("jwks_uri"),
+        # Only the two-factor class alone makes the client require two factors.
+        "default_acr_values": metadata.get("default_acr_values") or [],
     }
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext
 
 from idp.core.digest import matches_digest
 from idp.oidc.bounds import MAX_LENGTH
-from idp.oidc.capabilities import KNOWN_SCOPES
+from idp.oidc.capabilities import ACR_VALUES, KNOWN_SCOPES
 
 if TYPE_CHECKING:  # the model calls check_secret: imported for annotations only
     from idp.oidc.models import Client
@@ -119,6 +119,23 @@ def check_choice(value: str, allowed: tuple[str, ...], field: str) -> str:
             field,
         )
     return value
+
+
+def check_acr_values(values: Iterable[str] | None, field: str) -> list[str]:
+    """Authentication context classes Compte knows (capabilities.ACR_VALUES), each once."""
+    checked = []
+    for value in dict.fromkeys(values or []):
+        if value not in ACR_VALUES:
+            raise ClientError(
+                _(
+                    "Valeur d'acr inconnue : %(value)s (valeurs possibles : %(allowed)s).",
+                    value=value,
+                    allowed=", ".join(ACR_VALUES),
+                ),
+                field,
+            )
+        checked.append(value)
+    return checked
 
 
 def normalise_scopes(values: Iterable[str] | str) -> str:

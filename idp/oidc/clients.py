@@ -20,12 +20,19 @@ from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.core.signals import answers
 from idp.oidc import signals
-from idp.oidc.capabilities import DEFAULT_SCOPES, DEFAULT_SIGNING_ALG, SECRET_METHODS, current
+from idp.oidc.capabilities import (
+    ACR_MFA,
+    DEFAULT_SCOPES,
+    DEFAULT_SIGNING_ALG,
+    SECRET_METHODS,
+    current,
+)
 from idp.oidc.client_rules import (
     MAX_NAME_LENGTH,
     METADATA_LENGTHS,
     ClientError,
     _,
+    check_acr_values,
     check_choice,
     check_consistency,
     check_length,
@@ -97,6 +104,8 @@ def create_client(
     jwks: dict | None = None,
     jwks_uri: str | None = None,
     client_id: str | None = None,
+    require_mfa: bool = False,
+    default_acr_values: Iterable[str] = (),
     **metadata: Any,
 ) -> tuple[Client, str | None]:
     """Register a client. Returns (client, plain secret) — the secret is shown once and
@@ -129,6 +138,9 @@ def create_client(
         ),
         jwks=jwks,
         jwks_uri=check_optional_uri(jwks_uri, "jwks_uri"),
+        default_acr_values=check_acr_values(
+            [ACR_MFA] if require_mfa else default_acr_values, "default_acr_values"
+        ),
         contacts=list(metadata.pop("contacts", None) or []),
         **{
             k: check_length(v, METADATA_LENGTHS[k], k)
@@ -183,6 +195,10 @@ def update_client(client: Client, **fields: Any) -> Client:
             value = check_choice(value, caps.access_token_formats, key)
         elif key == "first_party":
             value = bool(value)
+        elif key == "require_mfa":
+            key, value = "default_acr_values", [ACR_MFA] if value else []
+        elif key == "default_acr_values":
+            value = check_acr_values(value, key)
         elif key == "contacts":
             value = list(value or [])
         elif key in METADATA_LENGTHS:
@@ -258,6 +274,7 @@ def client_settings(client: Client) -> dict:
         "id_token_alg": client.id_token_signed_response_alg,
         "subject_type": client.subject_type,
         "access_token_format": client.access_token_format,
+        "require_mfa": client.requires_mfa,
         "jwks": client.jwks,
         "jwks_uri": client.jwks_uri,
     }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from authlib.oidc.discovery import OpenIDProviderMetadata
 from flask import Flask
 
-from idp.oidc.capabilities import ACR, ASSERTION_SIGNING_ALGS, Capabilities, enabled
+from idp.oidc.capabilities import ACR_VALUES, ASSERTION_SIGNING_ALGS, Capabilities, enabled
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def metadata(issuer: str, caps: Capabilities) -> dict:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "prompt_values_supported": ["none", "login", "consent"],
-        "acr_values_supported": [ACR],
+        "acr_values_supported": list(ACR_VALUES),
         "ui_locales_supported": ["fr", "en"],
         "claims_locales_supported": ["fr"],
         "display_values_supported": ["page"],

@@ -28,7 +28,7 @@ from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.oidc import tokens
 from idp.oidc.bounds import PKCE_VALUE, assertion_claim_problem
-from idp.oidc.capabilities import ACR, SUPPORTED
+from idp.oidc.capabilities import SUPPORTED, acr_for
 from idp.oidc.claims import user_info
 from idp.oidc.keys import client_alg, sign
 from idp.oidc.models import AuthorizationCode, Client, SessionClient, UsedJti
@@ -73,6 +73,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             except ValueError:
                 claims = None
         sid = session.get("sid")
+        amr = list(session.get("amr") or ["pwd"])
         row = AuthorizationCode(
             code_hash=secret_digest(code),
             client_id=request.client.client_id,
@@ -84,8 +85,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
             auth_time=int(session.get("auth_time") or time.time()),
-            acr=ACR,
-            amr=list(session.get("amr") or ["pwd"]),
+            acr=acr_for(amr),
+            amr=amr,
             sid=sid,
             claims=claims if isinstance(claims, dict) else None,
             expires_at=int(time.time()) + int(current_app.config["AUTHORIZATION_CODE_LIFETIME"]),

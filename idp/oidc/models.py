@@ -28,7 +28,7 @@ from idp.accounts.models import Account
 from idp.core.clock import utcnow
 from idp.core.digest import matches_digest
 from idp.core.extensions import db
-from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, current
+from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, current, requires_mfa
 
 __all__ = [
     "Client",
@@ -82,6 +82,9 @@ class Client(ClientMixin, db.Model):
     contacts: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     software_id: Mapped[str | None] = mapped_column(String(100))
     software_version: Mapped[str | None] = mapped_column(String(50))
+    # OpenID Connect Dynamic Client Registration: the acr values asked when a request names
+    # none. Only the two-factor class alone makes the client require two factors.
+    default_acr_values: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
 
     # --- Authlib ClientMixin -------------------------------------------------
     def get_client_id(self) -> str:
@@ -116,6 +119,10 @@ class Client(ClientMixin, db.Model):
 
     # --- Convenience ---------------------------------------------------------
     @property
+    def requires_mfa(self) -> bool:
+        return requires_mfa(self.default_acr_values)
+
+    @property
     def is_public(self) -> bool:
         return self.token_endpoint_auth_method == "none"  # noqa: S105
 
@@ -147,6 +154,7 @@ class Client(ClientMixin, db.Model):
             "contacts": list(self.contacts or []),
             "software_id": self.software_id,
             "software_version": self.software_version,
+            "default_acr_values": list(self.default_acr_values or []),
         }
         return {key: value for key, value in data.items() if value not in (None, [], "")}
 

@@ -26,6 +26,7 @@ from flask_login import current_user
 from joserfc import jwt
 from joserfc.errors import JoseError
 
+from idp.accounts import second_factor
 from idp.core.extensions import csrf, db
 from idp.core.i18n import remember_ui_locales
 from idp.core.signals import first_answer
@@ -41,7 +42,7 @@ from idp.oidc import (
 )
 from idp.oidc import consent as consents
 from idp.oidc.bounds import Violation, first_violation
-from idp.oidc.capabilities import SUPPORTED
+from idp.oidc.capabilities import SUPPORTED, requires_mfa
 from idp.oidc.claims import describe_scopes, subject_for
 from idp.oidc.forms import ConsentForm, LogoutEverywhereForm
 from idp.oidc.keys import JWKS_MAX_AGE, keyring
@@ -134,6 +135,20 @@ def _needs_login(prompts: set[str], max_age: int | None, wrong_person: bool) -> 
     return max_age is not None and time.time() - auth_time > max_age
 
 
+class UnmetAuthenticationRequirementsError(OAuth2Error):
+    """OpenID Connect Core Unmet Authentication Requirements 1.0: two factors were asked,
+    the session has one, and prompt=none forbids asking."""
+
+    error = "unmet_authentication_requirements"
+
+
+def _needs_second_factor(client) -> bool:
+    """The client requires two factors, or this request asks for them (acr_values), and
+    this session used only one."""
+    asked = requires_mfa((request.values.get("acr_values") or "").split())
+    return (client.requires_mfa or asked) and not second_factor.is_multi_factor(session.get("amr"))
+
+
 def _redirect_to_login(reauth: bool) -> Response:
     pending = dict(session.get("oidc_reauth") or {})
     pending[_request_key()] = int(time.time())
@@ -223,6 +238,10 @@ def authorize():
             if "none" in prompts:
                 raise LoginRequiredError(redirect_uri=redirect_uri)
             return _redirect_to_login(reauth=account is not None)
+        if _needs_second_factor(grant.client):
+            if "none" in prompts:
+                raise UnmetAuthenticationRequirementsError(redirect_uri=redirect_uri)
+            return redirect(second_factor.step_up_url(account, _replay_path()))
     except OAuth2Error as error:
         return _error(error)
     except ValueError:  # Authlib refuses non-ASCII text in its own error descriptions

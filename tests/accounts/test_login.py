@@ -42,7 +42,7 @@ def test_login_page_has_big_create_button_forgot_link_and_support(app, client):
     assert re.search(r'<a class="button big" href="/register">\s*Créer un compte', html)
     assert 'href="/password/forgot"' in html and "Mot de passe oublié ?" in html
     assert "0 800 100 310" in html
-    assert 'autocomplete="current-password"' in html and 'autocomplete="username"' in html
+    assert 'autocomplete="current-password"' in html and 'autocomplete="username webauthn"' in html
     assert "<label" in html and 'for="identifier"' in html
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from idp.accounts.services import create_account
 from idp.core.extensions import db
-from tests.support.sessions import signed_in
+from tests.support.sessions import TWO_FACTORS, signed_in
 
 PASSWORD = "Admin-Compte-2026!"
 ADMIN_EMAIL = "admin@compte.example"
@@ -77,15 +77,15 @@ def admin_id(make_account) -> int:
     return make_account(ADMIN_EMAIL, admin=True, given_name="Ada")
 
 
-def session_for(app, account_id: int):
+def session_for(app, account_id: int, amr: tuple[str, ...] = ("pwd",)):
     """A test client whose session is that of `account_id` (see tests/support/sessions.py)."""
-    return signed_in(app, account_id)
+    return signed_in(app, account_id, amr)
 
 
 @pytest.fixture
 def admin_client(app, admin_id):
-    """A test client logged in as an administrator."""
-    return session_for(app, admin_id)
+    """A test client logged in as an administrator, with two factors (ADMIN_REQUIRE_MFA)."""
+    return session_for(app, admin_id, TWO_FACTORS)
 
 
 @pytest.fixture

@@ -11,10 +11,14 @@ from idp.accounts.models import Account, BrowserSession
 from idp.core.extensions import db
 
 
-def sign_in(client, account_id: int) -> None:
+# What a sign-in with a password and a second factor (an authenticator app) leaves.
+TWO_FACTORS = ("pwd", "otp", "mfa")
+
+
+def sign_in(client, account_id: int, amr: tuple[str, ...] = ("pwd",)) -> None:
     """Leave in `client` what a login leaves: the server-side browser session and the
-    cookie Flask-Login stores after login_user(fresh=True) (the login page itself is
-    tested in tests/accounts)."""
+    cookie Flask-Login stores after login_user(fresh=True), with the methods used (`amr`;
+    the login page and the second step themselves are tested in tests/accounts)."""
     sid = secrets.token_urlsafe(24)
     with client.application.app_context():
         session_id = db.session.get(Account, account_id).get_id()
@@ -25,11 +29,11 @@ def sign_in(client, account_id: int) -> None:
         session["_fresh"] = True
         session["sid"] = sid
         session["auth_time"] = int(time.time())
-        session["amr"] = ["pwd"]
+        session["amr"] = list(amr)
 
 
-def signed_in(app: Flask, account_id: int):
+def signed_in(app: Flask, account_id: int, amr: tuple[str, ...] = ("pwd",)):
     """A new test client signed in as the account."""
     client = app.test_client()
-    sign_in(client, account_id)
+    sign_in(client, account_id, amr)
     return client

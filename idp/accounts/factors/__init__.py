@@ -12,7 +12,7 @@ that asks for them is idp/accounts/second_factor.py.
 
 from __future__ import annotations
 
-from idp.accounts.factors import email_code, passkeys, recovery, totp
+from idp.accounts.factors import email_code, passkeys, recovery, totp, trusted
 from idp.accounts.models import Account
 
 # The order the second-factor step offers them (passkey first, recovery code last).
@@ -39,4 +39,5 @@ def remove_all(account: Account) -> list[str]:
     kinds = enrolled(account)
     for module in _MODULES.values():
         module.remove(account)
+    trusted.forget(account)
     return kinds

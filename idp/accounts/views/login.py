@@ -8,8 +8,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from idp.accounts import factors, registration, second_factor
 from idp.accounts import login as auth
-from idp.accounts import registration
+from idp.accounts.factors import trusted
 from idp.accounts.forms.login import LoginForm
 from idp.accounts.redirects import safe_next
 from idp.accounts.sessions import finish_logout
@@ -28,7 +29,7 @@ def _landing(next_url: str | None) -> Response:
     return redirect(safe_next(next_url) or url_for("launcher.services"))
 
 
-def _wait_message(seconds: int) -> str:
+def wait_message(seconds: int) -> str:
     return ngettext(
         "Merci de patienter %(num)s seconde avant de réessayer.",
         "Merci de patienter %(num)s secondes avant de réessayer.",
@@ -98,7 +99,7 @@ def _attempt(form: LoginForm, next_url: str | None):
     state = throttle.state()
     form.captcha_enabled = state.captcha_required
     if state.wait:
-        return _render(form, error=_wait_message(state.wait), status=429)
+        return _render(form, error=wait_message(state.wait), status=429)
     if form.captcha_renew_requested() or not form.validate():
         not_secret()
         return _render(form)
@@ -112,10 +113,14 @@ def _attempt(form: LoginForm, next_url: str | None):
     )
     if result.outcome is auth.LoginOutcome.OK:
         not_secret()  # signed in: the account's existence is no secret to its owner
-        auth.open_session(result.account)
+        account = result.account
+        if factors.has_second_factor(account) and not trusted.is_trusted(account):
+            second_factor.begin(account, ["pwd"], next_url, step_up=False)
+            return redirect(url_for("accounts.second_factor"))
+        auth.open_session(account)
         return _landing(next_url)
     if result.outcome is auth.LoginOutcome.WAIT:
-        return _render(form, error=_wait_message(result.wait), status=429)
+        return _render(form, error=wait_message(result.wait), status=429)
     if result.outcome is auth.LoginOutcome.CAPTCHA:
         form.captcha_enabled = True
         return _render(form, error=_("Par sécurité, recopiez les caractères ci-dessous."))

@@ -128,6 +128,7 @@ class ClientForm(FlaskForm):
         default=["authorization_code", "refresh_token"],
     )
     first_party = BooleanField(_l("Application de l'organisation (pas d'écran de consentement)"))
+    require_mfa = BooleanField(_l("Exiger la vérification en deux étapes"))
     id_token_alg = SelectField(
         _l("Algorithme de signature du jeton d'identité"),
         choices=choices(SUPPORTED.signing_algs),
@@ -223,6 +224,7 @@ class ClientForm(FlaskForm):
             "scopes": list(self.scopes.data or []),
             "grant_types": list(self.grant_types.data or []),
             "first_party": bool(self.first_party.data),
+            "require_mfa": bool(self.require_mfa.data),
             "id_token_alg": self.id_token_alg.data,
             "subject_type": "pairwise" if self.pairwise.data else "public",
             "access_token_format": self.access_token_format.data,

@@ -44,6 +44,7 @@ def _fill_form(form: ClientForm, client: Client, entry: LauncherEntry | None) ->
         "scopes",
         "grant_types",
         "first_party",
+        "require_mfa",
         "id_token_alg",
         "access_token_format",
     ):
