@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from idp.accounts import maintenance
+from idp.accounts import factors, maintenance
 from idp.accounts.errors import AccountError
-from idp.accounts.services import create_account
+from idp.accounts.services import create_account, find_by_email
 from idp.audit import record
 from idp.core.cli import AppContext, echo_json, pass_app
 from idp.core.extensions import db
@@ -60,6 +60,27 @@ def add_user(
         echo_json(data)
     else:
         click.echo(f"Account {data['email']} created (sub {data['sub']}).")
+
+
+@users.command("reset-factors")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def reset_factors(ctx: AppContext, email: str, as_json: bool) -> None:
+    """Remove every second factor of an account (the person lost them); mailed to them."""
+
+    with ctx.app.app_context():
+        account = find_by_email(email)
+        if account is None:
+            raise click.ClickException(f"No account with the address {email}.")
+        kinds = factors.reset(account, actor=None, via="cli")
+        data = {"email": account.email, "removed": kinds}
+    if as_json:
+        echo_json(data)
+    elif kinds:
+        click.echo(f"Second factors of {data['email']} removed: {', '.join(kinds)}.")
+    else:
+        click.echo(f"{data['email']} had no second factor.")
 
 
 @click.group()

@@ -12,9 +12,23 @@ that asks for them is idp/accounts/second_factor.py.
 
 from __future__ import annotations
 
-from idp.accounts.factors import email_code, passkeys, recovery, totp, trusted
-from idp.accounts.models import Account
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
+from idp import audit
+from idp.accounts import mails
+from idp.accounts.factors import email_code, passkeys, recovery, totp, trusted
+from idp.accounts.factors.models import Passkey
+from idp.accounts.models import Account
+from idp.core.extensions import db
+
+NAMES = {
+    "passkey": _l("Clés d'accès"),
+    "totp": _l("Application d'authentification"),
+    "email": _l("Code par courriel"),
+    "recovery": _l("Codes de secours"),
+}
 # The order the second-factor step offers them (passkey first, recovery code last).
 KINDS = ("passkey", "totp", "email", "recovery")
 _MODULES = {"passkey": passkeys, "totp": totp, "email": email_code, "recovery": recovery}
@@ -33,9 +47,39 @@ def has_second_factor(account: Account) -> bool:
     return bool(enrolled(account))
 
 
+def summary(account: Account) -> list[tuple[str, str]]:
+    """(name, detail) of each factor the account has, for people and administrators."""
+    lines = []
+    for kind in enrolled(account):
+        detail = ""
+        if kind == "passkey":
+            count = db.session.scalar(
+                sa.select(sa.func.count()).where(Passkey.account_id == account.id)
+            )
+            detail = ngettext("%(num)s clé", "%(num)s clés", count or 0)
+        elif kind == "recovery":
+            left = recovery.remaining(account)
+            detail = ngettext("%(num)s code restant", "%(num)s codes restants", left)
+        lines.append((str(NAMES[kind]), detail))
+    return lines
+
+
+def reset(account: Account, *, actor: Account | None, via: str) -> list[str]:
+    """An administrator removes every factor of `account` (the person lost them): audited,
+    mailed to the person, committed. Returns the kinds that were there."""
+    kinds = remove_all(account)
+    audit.record("admin.user.factors_reset", account=account, actor=actor, via=via, kinds=kinds)
+    db.session.commit()
+    if kinds:
+        mails.security_changed(
+            account, str(_l("méthodes de vérification réinitialisées par un administrateur"))
+        )
+    return kinds
+
+
 def remove_all(account: Account) -> list[str]:
-    """Remove every factor of `account` (an administrator's reset); returns the kinds that
-    were there. Does not commit, audit nor mail (the caller does: idp/accounts/security.py)."""
+    """Remove every factor of `account` and forget its trusted browsers; returns the kinds
+    that were there. Does not commit, audit nor mail (`reset` does)."""
     kinds = enrolled(account)
     for module in _MODULES.values():
         module.remove(account)

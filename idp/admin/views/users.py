@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from idp import audit
-from idp.accounts import deletion, nir, profile, registration
+from idp.accounts import deletion, factors, nir, profile, registration
 from idp.accounts import export as account_export
 from idp.accounts.models import Account
 from idp.accounts.sessions import end_sessions
@@ -157,6 +157,7 @@ def user(account_id: int):
         "admin/users_show.html",
         account=account,
         failed_logins=LoginThrottle.of_account(account).account_failures(),
+        factors=factors.summary(account),
         action=ActionForm(),
         apps=connected_apps(account),
         events=audit_services.recent_for(account, limit=20),
@@ -208,6 +209,26 @@ def user_send_reset(account_id: int):
     account = _account(account_id)
     send_reset(account, actor=current_user)
     flash(_("Un lien de réinitialisation du mot de passe a été envoyé."), "success")
+    return _back(account)
+
+
+@bp.post("/users/<int:account_id>/reset-factors")
+@admin_required
+def user_reset_factors(account_id: int):
+    """The person lost their second factors: remove them all (audited, mailed)."""
+    _checked_action()
+    account = _account(account_id)
+    kinds = factors.reset(account, actor=current_user._get_current_object(), via="admin")
+    if kinds:
+        flash(
+            _(
+                "Les méthodes de vérification ont été réinitialisées ; "
+                "la personne a été prévenue par courriel."
+            ),
+            "success",
+        )
+    else:
+        flash(_("Ce compte n'avait aucune méthode de vérification."), "success")
     return _back(account)
 
 
