@@ -22,6 +22,7 @@ PRIVATE_PAGES = [
     ("user", "/account/emails"),
     ("user", "/account/password"),
     ("user", "/account/data"),
+    ("user", "/account/security"),
     ("user", "/terms/accept"),
     ("admin", "/admin/"),
     ("admin", "/admin/users"),
@@ -37,6 +38,7 @@ MAIN_PAGES = [
     ("user", "/account"),
     ("user", "/account/emails"),
     ("user", "/account/password"),
+    ("user", "/account/security"),
 ]
 
 
