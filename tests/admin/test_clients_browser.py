@@ -13,6 +13,7 @@ from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.oidc.clients import get_client
 from tests.admin.conftest import ADMIN_EMAIL, PASSWORD
+from tests.support.factors import give_totp
 
 CHROMIUM = os.environ.get("COMPTE_TEST_CHROMIUM", "/usr/bin/chromium")
 
@@ -27,10 +28,15 @@ def test_admin_manages_a_client_in_a_browser(app, live_server, admin_id, page, o
     def shot(name: str) -> None:
         page.screenshot(path=str(output_dir / f"{next(step):02d}-{name}.png"), full_page=True)
 
+    authenticator = give_totp(app, admin_id)  # administrators sign in with two factors
     page.goto(f"{live_server}/admin/clients")
     assert "/login" in page.url  # anonymous: sent to the login page first
     page.fill("#identifier", ADMIN_EMAIL)
     page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("main form [type=submit]")
+    assert page.url.endswith("/login/verify")
+    page.fill("#code", authenticator.now())
     with page.expect_navigation():
         page.click("main form [type=submit]")
     assert page.url.endswith("/admin/clients")

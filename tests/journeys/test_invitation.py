@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 import idp.accounts.views.data  # noqa: F401  (routes on the accounts blueprint; see report)
-from idp.accounts.services import create_account
+from idp.accounts.services import create_account, find_by_email
 from idp.core.extensions import db
 from tests.journeys.helpers import confirm_by_mail, solve_captcha, submit, url_matching
+from tests.support.factors import give_totp
 from tests.support.mail import links_in, wait_for_mail
 
 pytestmark = pytest.mark.browser
@@ -29,11 +30,17 @@ def settings(settings):
     return {**settings, "MAIL_SUPPRESS_SEND": False}
 
 
-def _log_in(page: Page, compte: str, email: str, password: str) -> None:
+def _log_in(page: Page, compte: str, email: str, password: str, authenticator=None) -> None:
+    """Sign in through the login page; with `authenticator` (an administrator's app), type
+    its code at the second step."""
     page.goto(compte + "/login")
     page.locator("input[name=identifier]").fill(email)
     page.locator("input[name=password]").fill(password)
     submit(page)
+    if authenticator is not None:
+        page.wait_for_url(url_matching(compte + "/login/verify"))
+        page.locator("input[name=code]").fill(authenticator.now())
+        submit(page)
 
 
 def test_invitation_to_formadist_ends_on_formadist(page: Page, chromium, stack, shots, smtp_sink):
@@ -42,21 +49,24 @@ def test_invitation_to_formadist_ends_on_formadist(page: Page, chromium, stack, 
     formadist = stack["formadist"]["url"]
     client_id = stack["formadist"]["app"].config["CLIENT_ID"]
     with app.app_context():
-        create_account(
+        admin_account = create_account(
             email=ADMIN,
             password=ADMIN_PASSWORD,
             given_name="Ada",
             family_name="Admin",
             confirmed=True,
             terms_version=app.config["TERMS_VERSION"],
-        ).is_admin = True
+        )
+        admin_account.is_admin = True
         db.session.commit()
+        admin_id = admin_account.id
+    authenticator = give_totp(app, admin_id)  # administrators sign in with two factors
 
     # The organisation's administrator sends the invitation from the admin pages.
     admin = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     admin_page = admin.new_page()
     try:
-        _log_in(admin_page, compte, ADMIN, ADMIN_PASSWORD)
+        _log_in(admin_page, compte, ADMIN, ADMIN_PASSWORD, authenticator)
         admin_page.goto(compte + "/admin/invitations/new")
         admin_page.locator("input[name=email]").fill(EMAIL)
         admin_page.locator("select[name=client_id]").select_option(client_id)
@@ -130,6 +140,8 @@ def test_admin_people_pages_and_my_data_in_a_browser(page: Page, chromium, stack
                 terms_version=app.config["TERMS_VERSION"],
             ).is_admin = admin
         db.session.commit()
+        admin_id = find_by_email(ADMIN).id
+    authenticator = give_totp(app, admin_id)  # administrators sign in with two factors
 
     # The person logs in and opens their data page from the profile.
     _log_in(page, compte, EMAIL, PASSWORD)
@@ -145,7 +157,7 @@ def test_admin_people_pages_and_my_data_in_a_browser(page: Page, chromium, stack
     admin = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     admin_page = admin.new_page()
     try:
-        _log_in(admin_page, compte, ADMIN, ADMIN_PASSWORD)
+        _log_in(admin_page, compte, ADMIN, ADMIN_PASSWORD, authenticator)
         admin_page.goto(compte + "/admin/users")
         admin_page.get_by_label("Nom, courriel ou numéro de sécurité sociale").fill("ivan")
         admin_page.get_by_role("button", name="Rechercher").click()
