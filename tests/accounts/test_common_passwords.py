@@ -29,9 +29,10 @@ STRONG = "Vertige-Cobalt-47"
 
 
 def strong_random() -> str:
-    """A password nobody uses: 20 random URL-safe characters after a fixed prefix that
-    meets both presets' character rules."""
-    return "Kq7#" + secrets.token_urlsafe(15)
+    """A password nobody uses: a prefix that meets both presets' character rules (5 letters,
+    3 digits, upper, lower, special), then 20 random hex characters (hex holds no letter of
+    "Ivan" or "Petrov": the name rule cannot fail by chance)."""
+    return "Kqzwx-739-" + secrets.token_hex(10)
 
 
 def error_of(html: str, field: str) -> str:
