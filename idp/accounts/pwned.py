@@ -68,15 +68,13 @@ def _reason(error: Exception) -> str:
     return type(error).__name__
 
 
-def is_pwned(
-    password: str, *, api: str, timeout: float, session: requests.Session | None = None
-) -> bool:
+def is_pwned(password: str, *, api: str, timeout: float) -> bool:
     """True when the service lists `password` in a breach; False when it does not, or when
     it could not be asked (logged: fail open)."""
     digest = sha1_hex(password)
     prefix, suffix = digest[:PREFIX_LENGTH], digest[PREFIX_LENGTH:]
     try:
-        response = (session or requests).get(
+        response = requests.get(
             api + prefix,
             headers={"Add-Padding": "true", "User-Agent": USER_AGENT},
             timeout=timeout,
@@ -87,7 +85,7 @@ def is_pwned(
         return _found(response.text, suffix)
     except (requests.RequestException, UnexpectedAnswer) as error:
         log.warning(
-            "Pwned Passwords not reached (%s): the new password was checked against the "
+            "Pwned Passwords unavailable (%s): the new password was checked against the "
             "offline list only",
             _reason(error),
         )

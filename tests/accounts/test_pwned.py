@@ -217,7 +217,7 @@ def test_service_down_fails_open_with_one_log_line(app, client, caplog):
     message = warnings[0].getMessage()
     assert warnings[0].levelno == logging.WARNING
     assert message == (
-        "Pwned Passwords not reached (ConnectionError): the new password was checked "
+        "Pwned Passwords unavailable (ConnectionError): the new password was checked "
         "against the offline list only"
     )
     for secret in (BREACHED, sha1(BREACHED)[:5], urlsplit(api).netloc):
