@@ -3,6 +3,12 @@
 Messages are French literals marked with N_ (Babel extracts them); the caller translates
 them with gettext when it shows them. The same rule keys are implemented in
 static/js/accounts-policy.js for the live checklist; the server is the authority.
+
+Every preset ends with `not_common`: the password is neither in the offline list of the
+100,000 most used passwords (common_passwords.py, compared case-insensitively) nor, when
+the deployment turns it on, known to Have I Been Pwned (the caller passes `breached`,
+see pwned.py). That rule is `server_only`: the page cannot hold the list, so the live
+checklist leaves it for the server to mark after a submit.
 """
 
 from __future__ import annotations
@@ -12,7 +18,20 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["POLICIES", "Rule", "check", "fold", "name_parts", "rules", "statuses"]
+from idp.accounts.common_passwords import is_common
+
+__all__ = [
+    "POLICIES",
+    "Breached",
+    "Rule",
+    "check",
+    "failed",
+    "fold",
+    "name_parts",
+    "not_common",
+    "rules",
+    "statuses",
+]
 
 
 def N_(message: str) -> str:  # noqa: N802 - Babel's conventional marker name
@@ -21,6 +40,8 @@ def N_(message: str) -> str:  # noqa: N802 - Babel's conventional marker name
 
 
 Context = Mapping[str, str]
+# Asks a breach corpus whether a password is in it (pwned.py); False when it cannot tell.
+Breached = Callable[[str], bool]
 # Name parts shorter than this are ignored ("Li", "Al"): refusing every password that
 # contains "li" would reject half of the dictionary and teach nothing.
 MIN_NAME_PART = 3
@@ -28,12 +49,22 @@ MIN_NAME_PART = 3
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule: `key` (shared with the JavaScript checklist), `param`, French `message`."""
+    """One rule: `key` (shared with the JavaScript checklist), `param`, French `message`
+    (the checklist line). `refusal`, when set, is what a person is told when the rule is not
+    met, where the checklist line alone would not say why; `server_only` rules are not
+    checked by the page's script."""
 
     key: str
     message: str
     test: Callable[[str, Context], bool] = field(compare=False)
     param: int | None = None
+    refusal: str = ""
+    server_only: bool = False
+
+    @property
+    def error(self) -> str:
+        """The message for a password that does not meet the rule."""
+        return self.refusal or self.message
 
 
 def fold(text: str) -> str:
@@ -104,6 +135,23 @@ def no_name(message: str) -> Rule:
     return Rule("no_name", message, _no_name)
 
 
+NOT_COMMON = "not_common"
+
+
+def not_common() -> Rule:
+    """Not among the passwords people use most (the offline list; the breach corpus is
+    asked by statuses(), which alone receives `breached`)."""
+    return Rule(
+        NOT_COMMON,
+        N_("Ne figure pas parmi les mots de passe les plus utilisés ou divulgués"),
+        lambda p, _c: not is_common(p),
+        refusal=N_(
+            "Ce mot de passe figure parmi les plus utilisés ou divulgués : choisissez-en un autre."
+        ),
+        server_only=True,
+    )
+
+
 POLICIES: dict[str, tuple[Rule, ...]] = {
     # Seed 000 (CNFPT).
     "cnfpt": (
@@ -113,6 +161,7 @@ POLICIES: dict[str, tuple[Rule, ...]] = {
         ),
         upper(N_("Au moins une lettre majuscule")),
         no_name(N_("Ne contient ni votre prénom ni votre nom")),
+        not_common(),
     ),
     # Seed 004 (CPF).
     "cpf": (
@@ -125,6 +174,7 @@ POLICIES: dict[str, tuple[Rule, ...]] = {
                 "caractères spéciaux"
             ),
         ),
+        not_common(),
     ),
 }
 
@@ -135,23 +185,67 @@ def rules(policy: str) -> list[Rule]:
 
 
 def statuses(
-    password: str, *, policy: str, given_name: str = "", family_name: str = "", birth_name: str = ""
+    password: str,
+    *,
+    policy: str,
+    given_name: str = "",
+    family_name: str = "",
+    birth_name: str = "",
+    breached: Breached | None = None,
 ) -> list[tuple[Rule, bool]]:
-    """Each rule with whether `password` meets it (for the server-side checklist)."""
+    """Each rule with whether `password` meets it (for the server-side checklist).
+    `breached`, when given, is asked about a password the offline list did not refuse."""
     password = unicodedata.normalize("NFC", password or "")
     context = {"given_name": given_name, "family_name": family_name, "birth_name": birth_name}
-    return [(rule, rule.test(password, context)) for rule in rules(policy)]
+    results = []
+    for rule in rules(policy):
+        met = rule.test(password, context)
+        if met and rule.key == NOT_COMMON and breached is not None and password:
+            met = not breached(password)
+        results.append((rule, met))
+    return results
 
 
 def check(
-    password: str, *, policy: str, given_name: str = "", family_name: str = "", birth_name: str = ""
+    password: str,
+    *,
+    policy: str,
+    given_name: str = "",
+    family_name: str = "",
+    birth_name: str = "",
+    breached: Breached | None = None,
 ) -> list[str]:
-    """Messages of the rules `password` does not meet; an empty list means it is accepted."""
+    """Messages (`Rule.error`) of the rules `password` does not meet; an empty list means it
+    is accepted."""
+    return [
+        rule.error
+        for rule in failed(
+            password,
+            policy=policy,
+            given_name=given_name,
+            family_name=family_name,
+            birth_name=birth_name,
+            breached=breached,
+        )
+    ]
+
+
+def failed(
+    password: str,
+    *,
+    policy: str,
+    given_name: str = "",
+    family_name: str = "",
+    birth_name: str = "",
+    breached: Breached | None = None,
+) -> list[Rule]:
+    """The rules `password` does not meet."""
     results = statuses(
         password,
         policy=policy,
         given_name=given_name,
         family_name=family_name,
         birth_name=birth_name,
+        breached=breached,
     )
-    return [rule.message for rule, ok in results if not ok]
+    return [rule for rule, ok in results if not ok]

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from idp import audit
-from idp.accounts import links, mails, policy
+from idp.accounts import links, mails, policy, pwned
 from idp.accounts.errors import (
     AccountError,
     InvalidCredentials,
@@ -73,6 +73,7 @@ def check_policy(account: Account, password: str) -> None:
         given_name=account.given_name or "",
         family_name=account.family_name or "",
         birth_name=account.birth_name or "",
+        breached=pwned.checker(),
     )
     if messages:
         raise PasswordRejected([_(m) for m in messages])

@@ -1,6 +1,9 @@
 /* Live password checklist. Enhances the list the server already renders (the page works
    without JavaScript: the server marks the rules after a submit). The rule keys mirror
-   idp/accounts/policy.py, which stays the authority.
+   idp/accounts/policy.py, which stays the authority. A rule marked data-server-only (the
+   list of common passwords: too big for the page), or one this script does not know, is
+   never ticked here: once the password changes, the server's mark for the former one is
+   cleared, and the line says it is checked on submit.
 
    <ul class="checklist" data-password-field="password"
        data-names="Ivan|Pierre"                          (fixed names, optional)
@@ -75,20 +78,20 @@
       var password = (input.value || "").normalize("NFC");
       var currentNames = names();
       items.forEach(function (li) {
-        var test = TESTS[li.dataset.rule];
-        if (!test) return;
-        var ok = test(password, parseInt(li.dataset.param || "0", 10), currentNames);
+        var test = "serverOnly" in li.dataset ? null : TESTS[li.dataset.rule];
         var state = li.querySelector(".rule-state");
         if (!state) {
           state = document.createElement("span");
           state.className = "sr-only rule-state";
           li.appendChild(state);
         }
-        if (!password) {
+        if (!password || !test) {
+          // No password yet, or a rule only the server can tell: neither met nor failed.
           li.classList.remove("ok", "ko");
           state.textContent = "";
           return;
         }
+        var ok = test(password, parseInt(li.dataset.param || "0", 10), currentNames);
         li.classList.toggle("ok", ok);
         li.classList.toggle("ko", !ok);
         state.textContent = " : " + (ok ? okText : koText);

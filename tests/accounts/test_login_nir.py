@@ -9,7 +9,7 @@ from tests.support.accounts import PASSWORD, login, make_account, text
 
 FIRST13 = "2550814168025"
 NIR = FIRST13 + f"{compute_key(FIRST13):02d}"
-CPF_PASSWORD = "abcdeF123"
+CPF_PASSWORD = "Lapinou123"
 
 
 @pytest.fixture

@@ -133,6 +133,27 @@ def test_back_keeps_what_was_typed(app, client):
     assert 'value="Moitié"' in unescape(page) and 'value="pas-fini@"' in page
 
 
+def test_wizard_refuses_a_common_password(app, client, smtp_sink):
+    """Step 3 refuses a password among the most used (any case) even when it meets every
+    cpf rule, saying why under the field; a strong one then goes through."""
+    answers = record_captcha_answers(app)
+    step(client, 1, {"accept_terms": "y"})
+    step(client, 2, identity(), answers)
+    refused = step(client, 3, {"password": "aZERTY123", "password_confirm": "aZERTY123"})
+    page = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 400
+    assert re.search(
+        r'<p class="error" id="password-error">Ce mot de passe figure parmi les plus utilisés '
+        r"ou divulgués : choisissez-en un autre\.</p>",
+        page,
+    )
+    assert re.search(r'<li data-rule="not_common"[^>]*class="ko"', page)
+    assert "Au moins 3 types de caractères" in page  # the checklist line, met
+    assert not re.search(r'<li data-rule="min_classes"[^>]*class="ko"', page)
+    response = step(client, 3, {"password": PASSWORD, "password_confirm": PASSWORD})
+    assert response.headers["Location"].endswith("/register/check-email")
+
+
 def test_wizard_nir_key_is_checked(app, client):
     """A NIR with a wrong key is refused at step 2 with a clear message."""
     answers = record_captcha_answers(app)

@@ -16,6 +16,21 @@ EMAIL = "pierreivan@yopmail.com"
 PASSWORD = "Formation#2026"
 
 
+def fill_identity(page) -> None:
+    """Every field of the registration form but the password, the captcha and the terms."""
+    page.get_by_label("M.", exact=True).check()
+    page.get_by_label("Prénom").fill("Ivan")
+    page.get_by_label("Nom", exact=True).fill("Pierre")
+    page.get_by_label("Nom de naissance").fill("Pierre")
+    page.get_by_label("Date de naissance").fill("1985-05-01")
+    page.locator("#email").fill(EMAIL)
+    page.locator("#email_confirm").fill(EMAIL)
+    page.get_by_label("Courriel secondaire").fill("ivan.perso@yopmail.com")
+    page.get_by_label("Téléphone fixe").fill("01 23 45 67 89")
+    page.get_by_label("Téléphone portable").fill("06 12 34 56 78")
+    page.get_by_label("Numéro de sécurité sociale").fill("1 85 05 78 006 084 91")
+
+
 @pytest.mark.browser
 def test_cnfpt_registration_in_a_browser(app, live_server, page, shot, smtp_sink):
     """Register, confirm from the mail, log in: every page is usable and photographed."""
@@ -28,17 +43,7 @@ def test_cnfpt_registration_in_a_browser(app, live_server, page, shot, smtp_sink
     assert page.get_by_role("heading", name="Créer mon compte").is_visible()
     shot("register-empty")
 
-    page.get_by_label("M.", exact=True).check()
-    page.get_by_label("Prénom").fill("Ivan")
-    page.get_by_label("Nom", exact=True).fill("Pierre")
-    page.get_by_label("Nom de naissance").fill("Pierre")
-    page.get_by_label("Date de naissance").fill("1985-05-01")
-    page.locator("#email").fill(EMAIL)
-    page.locator("#email_confirm").fill(EMAIL)
-    page.get_by_label("Courriel secondaire").fill("ivan.perso@yopmail.com")
-    page.get_by_label("Téléphone fixe").fill("01 23 45 67 89")
-    page.get_by_label("Téléphone portable").fill("06 12 34 56 78")
-    page.get_by_label("Numéro de sécurité sociale").fill("1 85 05 78 006 084 91")
+    fill_identity(page)
 
     # The live checklist: a name inside the password is flagged while typing.
     page.locator("#password").fill("Ivan2026")
@@ -79,3 +84,36 @@ def test_cnfpt_registration_in_a_browser(app, live_server, page, shot, smtp_sink
     page.wait_for_url(live_server + "/")
     assert page.get_by_role("heading", name="Mes services").is_visible()
     shot("my-services")
+
+
+@pytest.mark.browser
+def test_the_live_checklist_leaves_common_passwords_to_the_server(app, live_server, page, shot):
+    """While typing, the common-password line is never ticked (only the server holds the
+    list); a submitted common password comes back refused, with the reason under the field
+    and that line marked; typing a new password clears the server's mark."""
+    answers = record_captcha_answers(app)
+    page.goto(live_server + "/register")
+    fill_identity(page)
+    common = page.locator('li[data-rule="not_common"]')
+    assert "(vérifié à l'envoi)" in common.inner_text()
+
+    page.locator("#password").fill("Azerty123")
+    for rule in ("min_length", "non_letter", "upper", "no_name"):
+        assert "ok" in page.locator(f'li[data-rule="{rule}"]').get_attribute("class")
+    assert not re.search(r"\b(ok|ko)\b", common.get_attribute("class") or "")
+    page.locator("#password_confirm").fill("Azerty123")
+    challenge = page.locator('input[name="captcha_id"]').input_value()
+    page.locator('input[name="captcha_answer"]').fill(answers[challenge])
+    page.get_by_label("J'ai lu et j'accepte les conditions d'utilisation").check()
+    page.get_by_role("button", name="Créer mon compte").click()
+
+    page.wait_for_load_state()
+    error = page.locator("#password-error")
+    assert error.inner_text() == (
+        "Ce mot de passe figure parmi les plus utilisés ou divulgués : choisissez-en un autre."
+    )
+    assert "ko" in common.get_attribute("class")
+    shot("common-password-refused")
+    page.locator("#password").fill("Vertige-Cobalt-47")
+    assert not re.search(r"\b(ok|ko)\b", common.get_attribute("class") or "")
+    assert "ok" in page.locator('li[data-rule="upper"]').get_attribute("class")

@@ -24,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from idp.accounts import nir as nir_rules
-from idp.accounts import policy
+from idp.accounts import policy, pwned
 from idp.captcha.forms import CaptchaMixin
 from idp.core.forms import FlaskForm
 
@@ -176,16 +176,22 @@ class PasswordForm(FlaskForm):
         }
 
     def validate_password(self, field) -> None:
-        failed = policy.check(
-            field.data or "", policy=current_app.config["PASSWORD_POLICY"], **self.policy_context()
+        failed = policy.failed(
+            field.data or "",
+            policy=current_app.config["PASSWORD_POLICY"],
+            breached=pwned.checker(),
+            **self.policy_context(),
         )
-        if failed:
-            raise ValidationError(
-                _(
-                    "Le mot de passe ne respecte pas : %(rules)s.",
-                    rules=" ; ".join(_(m) for m in failed),
-                )
+        # Checklist rules are named in one sentence; a rule with its own refusal (a common
+        # password) says why in its own words, after it.
+        unmet = [_(rule.message) for rule in failed if not rule.refusal]
+        sentences = [_(rule.refusal) for rule in failed if rule.refusal]
+        if unmet:
+            sentences.insert(
+                0, _("Le mot de passe ne respecte pas : %(rules)s.", rules=" ; ".join(unmet))
             )
+        if sentences:
+            raise ValidationError(" ".join(sentences))
 
     def validate_password_confirm(self, field) -> None:
         if field.data != self.password.data:

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from idp.accounts import policy, sessions
+from idp.accounts import policy, pwned, sessions
 from idp.accounts import profile as service
 from idp.accounts.errors import (
     InvalidCredentials,
@@ -40,6 +40,7 @@ def _rules(account, password: str | None = None) -> list[dict]:
         given_name=account.given_name or "",
         family_name=account.family_name or "",
         birth_name=account.birth_name or "",
+        breached=pwned.checker() if password else None,
     )
     return [
         {
@@ -47,6 +48,7 @@ def _rules(account, password: str | None = None) -> list[dict]:
             "param": rule.param,
             "message": _(rule.message),
             "state": ("ok" if met else "ko") if password else None,
+            "server_only": rule.server_only,
         }
         for rule, met in results
     ]

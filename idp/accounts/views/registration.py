@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from idp.accounts import mails, policy, registration, signals
+from idp.accounts import mails, policy, pwned, registration, signals
 from idp.accounts.forms.registration import (
     CancelForm,
     IdentityStepForm,
@@ -103,11 +103,18 @@ def checklist(password: str | None = None, **names: str) -> list[dict[str, Any]]
     """The policy checklist; with a password (after a failed POST) each rule says if it is met."""
     items = []
     name = current_app.config["PASSWORD_POLICY"]
-    results = policy.statuses(password or "", policy=name, **names)
+    breached = pwned.checker() if password else None
+    results = policy.statuses(password or "", policy=name, breached=breached, **names)
     for rule, ok in results:
         state = None if password is None else ("ok" if ok else "ko")
         items.append(
-            {"key": rule.key, "param": rule.param, "message": _(rule.message), "state": state}
+            {
+                "key": rule.key,
+                "param": rule.param,
+                "message": _(rule.message),
+                "state": state,
+                "server_only": rule.server_only,
+            }
         )
     return items
 
