@@ -186,3 +186,16 @@ def test_a_person_cannot_sign_out_another_accounts_browser(app):
     assert _sign_out(olga, 999_999).status_code == 404
     assert ivan.get("/account").status_code == 200
     assert "Chrome" not in text(olga.get("/account/sessions"))
+
+
+def test_signing_out_everywhere_from_the_page_ends_every_browser(app):
+    """The page's "Me déconnecter partout" ends this browser's session and the others."""
+    make_account(app, EMAIL)
+    laptop = signed_in_browser(app, EMAIL, FIREFOX_WINDOWS)
+    phone = signed_in_browser(app, EMAIL, SAFARI_IPHONE)
+    page = text(laptop.get("/account/sessions"))
+    assert 'action="/account/logout-everywhere"' in page
+    response = laptop.post("/account/logout-everywhere", data={"csrf_token": csrf_of(page)})
+    assert response.status_code == 200 and "Vous êtes déconnecté" in text(response)
+    assert laptop.get("/account").status_code == 302
+    assert phone.get("/account").status_code == 302
