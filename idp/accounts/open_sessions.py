@@ -88,6 +88,7 @@ def find_own(account: Account, session_id: int) -> BrowserSession | None:
 
 
 def is_live(account: Account, row: BrowserSession) -> bool:
+    """Still usable (another tab may have ended it since the page was shown)."""
     return why_not_live(row, account, account.id, None, utcnow(), lifetimes()) is None
 
 

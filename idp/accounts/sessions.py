@@ -176,15 +176,8 @@ def on_logged_in(sender: Flask, user: Account, **_: object) -> None:
         db.session.commit()
         return
     sid = secrets.token_urlsafe(24)
-    ip, agent = _client_address()
-    row = BrowserSession(
-        sid=sid,
-        account_id=user.id,
-        created_at=now,
-        last_seen_at=now,
-        ip_address=ip,
-        user_agent=agent,
-    )
+    row = BrowserSession(sid=sid, account_id=user.id, created_at=now, last_seen_at=now)
+    row.ip_address, row.user_agent = _client_address()
     db.session.add(row)
     devices.remember(user, row)  # a browser new to the account is mailed
     db.session.commit()
