@@ -14,6 +14,7 @@ account (idp.mail.outbox.queue_prepared): the same work either way.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -161,6 +162,25 @@ def security_changed(account: Account, change: str) -> OutboxMessage:
         account=account,
         change=change,
         security_url=external_url("accounts.security"),
+    )
+
+
+def new_sign_in(
+    account: Account, *, when: datetime, device: str, place: str | None
+) -> OutboxMessage:
+    """A sign-in from a browser the account had never used (idp/accounts/devices.py): when
+    (UTC), the browser and system, the approximate place if known, and a link to the
+    sessions page where that browser can be signed out (both addresses)."""
+    return _mail(
+        "new_sign_in",
+        _to("new_sign_in", account),
+        _("Nouvelle connexion à votre compte"),
+        True,
+        account=account,
+        when=when.strftime("%d/%m/%Y %H:%M") + " UTC",
+        device=device,
+        place=place,
+        sessions_url=external_url("accounts.sessions"),
     )
 
 

@@ -37,7 +37,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user, user_logged_in
 
-from idp.accounts import signals
+from idp.accounts import devices, signals
 from idp.accounts.models import Account, BrowserSession
 from idp.audit import record
 from idp.core.clock import utcnow
@@ -176,17 +176,10 @@ def on_logged_in(sender: Flask, user: Account, **_: object) -> None:
         db.session.commit()
         return
     sid = secrets.token_urlsafe(24)
-    ip, agent = _client_address()
-    db.session.add(
-        BrowserSession(
-            sid=sid,
-            account_id=user.id,
-            created_at=now,
-            last_seen_at=now,
-            ip_address=ip,
-            user_agent=agent,
-        )
-    )
+    row = BrowserSession(sid=sid, account_id=user.id, created_at=now, last_seen_at=now)
+    row.ip_address, row.user_agent = _client_address()
+    db.session.add(row)
+    devices.remember(user, row)  # a browser new to the account is mailed
     db.session.commit()
     session["sid"] = sid
 
@@ -194,6 +187,7 @@ def on_logged_in(sender: Flask, user: Account, **_: object) -> None:
 def init_app(app: Flask) -> None:
     login_manager.user_loader(load_session_account)
     user_logged_in.connect(on_logged_in, app)
+    devices.init_app(app)
 
 
 def current_sid() -> str | None:

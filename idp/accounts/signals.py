@@ -26,6 +26,9 @@ sessions_ended = _signals.signal("sessions-ended")
 # sid: this browser's session is being logged out. Return a `LogoutFrames` (the services
 # it used and the front-channel logout addresses to load in the logout page).
 logout_requested = _signals.signal("logout-requested")
+# sids: return {sid: [names of the services that received a code in that session]} (the
+# sessions page lists them under each browser).
+session_services = _signals.signal("session-services")
 
 # --- The account's life ---------------------------------------------------------------------
 # account: about to be deleted; remove the rows of other areas that name it without a

@@ -3,8 +3,9 @@ iframe URLs (OpenID Connect Back-Channel / Front-Channel Logout 1.0).
 
 Sessions end in one place, idp/accounts/sessions.end_sessions; the receivers here, connected
 by `init_app`, do the OpenID part: revoke the tokens issued in the ended sessions, send the
-back-channel logouts, give the logout page its front-channel addresses, and forget which
-services a deleted account's sessions used."""
+back-channel logouts, give the logout page its front-channel addresses, name the services
+each session opened (the sessions page), and forget which services a deleted account's
+sessions used."""
 
 from __future__ import annotations
 
@@ -151,6 +152,23 @@ def logout_frames(app: Flask, *, sid: str) -> LogoutFrames:
     return LogoutFrames(services=len(clients), frames=frontchannel_urls(sid, clients))
 
 
+def services_of_sessions(app: Flask, *, sids: list[str]) -> dict[str, list[str]]:
+    """The names of the services that received a code in each session, first one first
+    (disabled ones too: the page tells where the session was used)."""
+    if not sids:
+        return {}
+    names: dict[str, list[str]] = {}
+    query = (
+        sa.select(SessionClient)
+        .where(SessionClient.sid.in_(sids))
+        .order_by(SessionClient.first_seen, SessionClient.id)
+    )
+    for row in db.session.scalars(query):
+        if row.client is not None:
+            names.setdefault(row.sid, []).append(row.client.name)
+    return names
+
+
 def forget_sessions_of(app: Flask, *, account: Account) -> None:
     """Which services each browser session used is keyed by sid, not by account."""
     sids = sa.select(BrowserSession.sid).where(BrowserSession.account_id == account.id)
@@ -161,4 +179,5 @@ def init_app(app: Flask) -> None:
     signals.sessions_ending.connect(revoke_session_tokens, app)
     signals.sessions_ended.connect(tell_services, app)
     signals.logout_requested.connect(logout_frames, app)
+    signals.session_services.connect(services_of_sessions, app)
     signals.account_deleting.connect(forget_sessions_of, app)

@@ -6,6 +6,10 @@ import logging
 import time
 from datetime import timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from idp.accounts.devices import DEVICE_MEMORY
 from idp.accounts.models import BrowserSession
 from idp.accounts.sessions import lifetimes
 from idp.core.clock import utcnow
@@ -41,6 +45,21 @@ def _end_timed_out_sessions() -> int:
     return total
 
 
+def _remembers_a_browser() -> sa.ColumnElement[bool]:
+    """The newest session of each browser of an account, ended within DEVICE_MEMORY: kept,
+    so that a later sign-in from that browser is not taken for a new device (and mailed)."""
+    newer = aliased(BrowserSession)
+    return sa.and_(
+        BrowserSession.device_hash.is_not(None),
+        BrowserSession.ended_at >= utcnow() - DEVICE_MEMORY,
+        ~sa.exists().where(
+            newer.account_id == BrowserSession.account_id,
+            newer.device_hash == BrowserSession.device_hash,
+            newer.id > BrowserSession.id,
+        ),
+    )
+
+
 def run() -> dict[str, int]:
     """Delete expired codes, used jti markers, dead tokens, ended sessions and retired
     keys past publication. Commits; returns how many rows of each were removed."""
@@ -65,7 +84,9 @@ def run() -> dict[str, int]:
     ended = db.select(BrowserSession.sid).where(BrowserSession.ended_at < utcnow() - SESSION_KEEP)
     db.session.execute(db.delete(SessionClient).where(SessionClient.sid.in_(ended)))
     counts["sessions"] = db.session.execute(
-        db.delete(BrowserSession).where(BrowserSession.ended_at < utcnow() - SESSION_KEEP)
+        db.delete(BrowserSession)
+        .where(BrowserSession.ended_at < utcnow() - SESSION_KEEP, sa.not_(_remembers_a_browser()))
+        .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     counts["keys"] = prune_keys()

@@ -21,6 +21,11 @@ def test_password_messages_go_to_both_addresses():
     assert recipients_for("password_changed", "a@x.org", "b@y.net") == ["a@x.org", "b@y.net"]
 
 
+def test_a_sign_in_from_a_new_browser_goes_to_both_addresses():
+    """The new sign-in notice (a security notice) goes to both addresses."""
+    assert recipients_for("new_sign_in", "a@x.org", "b@y.net") == ["a@x.org", "b@y.net"]
+
+
 def test_empty_secondary_counts_as_none():
     """An empty string is no address."""
     assert recipients_for("password_reset", "a@x.org", "") == ["a@x.org"]

@@ -23,6 +23,7 @@ PRIVATE_PAGES = [
     ("user", "/account/password"),
     ("user", "/account/data"),
     ("user", "/account/security"),
+    ("user", "/account/sessions"),
     ("user", "/terms/accept"),
     ("admin", "/admin/"),
     ("admin", "/admin/users"),
@@ -39,6 +40,7 @@ MAIN_PAGES = [
     ("user", "/account/emails"),
     ("user", "/account/password"),
     ("user", "/account/security"),
+    ("user", "/account/sessions"),
 ]
 
 
@@ -134,8 +136,9 @@ def _a11y_problems(html: str) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_main_pages_have_labels_one_h1_lang_and_alt(clients, lang):
-    """Login, register, forgotten password, resend, services, profile, e-mails, password:
-    every field has a label, one h1, html lang, every image an alt (French and English)."""
+    """Login, register, forgotten password, resend, services, profile, e-mails, password,
+    sessions: every field has a label, one h1, html lang, every image an alt (French and
+    English)."""
     problems = []
     for role, path in MAIN_PAGES:
         response = clients[role].get(path, headers={"Accept-Language": lang})

@@ -216,7 +216,8 @@ def test_session_cookie_is_httponly_and_samesite_lax(app):
 
 
 def test_session_cookie_is_secure_when_the_issuer_is_https(settings, tmp_path):
-    """With ISSUER https://…, the session (and remember) cookies are Secure too."""
+    """With ISSUER https://…, the session (and remember) cookies are Secure too, and the
+    device cookie is Secure and host-only (__Host-)."""
     app = create_app(
         {**settings, "ISSUER": "https://compte.example"},
         instance_path=str(tmp_path / "instance-https"),
@@ -226,8 +227,11 @@ def test_session_cookie_is_secure_when_the_issuer_is_https(settings, tmp_path):
     try:
         make_account(app, USER_EMAIL)
         client = app.test_client()
-        cookies = [c for c in _login_cookie(app, client) if "session=" in c.split(";")[0]]
+        set_cookies = _login_cookie(app, client)
+        cookies = [c for c in set_cookies if "session=" in c.split(";")[0]]
         assert cookies
+        cookies += [c for c in set_cookies if c.startswith("__Host-compte_device=")]
+        assert len(cookies) >= 2 and not any(c.startswith("compte_device=") for c in set_cookies)
         for cookie in cookies:
             attributes = {a.strip().lower() for a in cookie.split(";")[1:]}
             assert {"secure", "httponly", "samesite=lax"} <= attributes, cookie

@@ -8,6 +8,7 @@ from flask import Flask
 from idp.accounts import sessions
 from idp.accounts.views import (  # noqa: F401
     data,
+    devices,
     login,
     password,
     profile,
