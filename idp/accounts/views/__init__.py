@@ -9,6 +9,8 @@ from idp.accounts import sessions
 from idp.accounts.views import (  # noqa: F401
     data,
     login,
+    passkey_login,
+    passkeys,
     password,
     profile,
     registration,
