@@ -45,6 +45,7 @@ from webauthn.helpers import (
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AttestationConveyancePreference,
+    AuthenticatorTransport,
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
@@ -136,9 +137,15 @@ def _storage():
 
 def _descriptors(rows: list[Passkey]) -> list[PublicKeyCredentialDescriptor]:
     return [
-        PublicKeyCredentialDescriptor(id=row.credential_id, transports=row.transports or None)
+        PublicKeyCredentialDescriptor(id=row.credential_id, transports=_transports(row) or None)
         for row in rows
     ]
+
+
+def _transports(row: Passkey) -> list[AuthenticatorTransport]:
+    # Kept as the browser named them; a name this py_webauthn does not know is left out.
+    known = {t.value: t for t in AuthenticatorTransport}
+    return [known[name] for name in row.transports or [] if name in known]
 
 
 def registration_options(account: Account) -> dict[str, Any]:
