@@ -195,8 +195,10 @@
   }
 
   // One sign-in: options, the browser's request, the check. `quiet` is the autofill
-  // request, which waits in the background: it leaves the button alone.
+  // request, which waits in the background: it leaves the button alone. Resolves to
+  // true when a passkey was chosen but refused (the autofill is then offered again).
   function signIn(place, button, quiet, extra, sent) {
+    var chosen = false;
     if (!quiet) {
       show(place, "");
       busy(button, true);
@@ -211,20 +213,21 @@
         );
       })
       .then(function (credential) {
-        if (credential && quiet) show(place, "");
+        chosen = !!credential;
+        if (chosen && quiet) show(place, "");
         return verify(place, credential);
       })
       .then(
-        function () { return true; },
+        function () { return false; },
         function (error) {
           if (error && error.name === "AbortError") return false; // the button took over
           show(place, words(place, error), error.restart);
-          return true;
+          return chosen;
         }
       )
-      .then(function (ended) {
+      .then(function (refused) {
         if (!quiet) busy(button, false);
-        return ended;
+        return refused;
       });
   }
 
@@ -246,9 +249,9 @@
         var signal = controller.signal;
         signIn(place, button, true, { mediation: "conditional", signal: signal }, function (sent) {
           lastOptions = sent.catch(function () {});
-        }).then(function (ended) {
+        }).then(function (refused) {
           // After a refused passkey, the autofill is offered again.
-          if (ended && !signal.aborted && !leaving) autofill();
+          if (refused && !signal.aborted && !leaving) autofill();
         });
       }).catch(function () { /* no autofill here: the button still works */ });
     }

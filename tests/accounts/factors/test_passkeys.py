@@ -257,3 +257,32 @@ def test_the_admin_reset_removes_every_passkey_and_the_user_handle(app, account_
         assert factors.remove_all(account) == ["passkey"]
         db.session.commit()
         assert account.webauthn_user_id is None and factors.enrolled(account) == []
+
+
+def test_the_passkey_parts_pass_the_accessibility_checks(app, account_id, client):
+    """The login page with its passkey button, the Sécurité page with a passkey listed
+    and the second step's passkey part: every field labelled, one h1, the error zones
+    are alerts, each remove button names its key for screen readers."""
+    from flask import render_template_string
+
+    from tests.security.helpers import Page
+
+    person = signed_in(app, account_id)
+    register(person, SoftAuthenticator(ORIGIN), name="Téléphone")
+    with app.test_request_context():
+        second_step_part = render_template_string(
+            '{% extends "base.html" %}{% block content %}<h1>Vérification</h1>'
+            '{% include "accounts/_passkey_second_factor.html" %}{% endblock %}'
+        )
+    for html in (
+        text(client.get("/login")),
+        text(person.get("/account/security")),
+        second_step_part,
+    ):
+        page = Page(html)
+        assert page.html_lang and page.h1 == 1
+        for field in page.inputs:
+            if field["tag"] == "input" and field.get("type") not in ("hidden", "submit"):
+                assert field.get("id") in page.label_for, field
+        assert 'role="alert" data-passkey-error' in html
+        assert "<script" not in html.replace('<script src="/static/js/passkeys.js"', "")
