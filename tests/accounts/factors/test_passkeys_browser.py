@@ -25,12 +25,15 @@ from tests.support.mail import wait_for_mail
 
 pytestmark = pytest.mark.browser
 EMAIL = "ivan@example.org"
-# Chromium's virtual authenticator answers an autofill (conditional) request at once;
-# this holds it instead, as a person who does not pick from the list, until aborted.
+# Chromium's virtual authenticator answers an autofill (conditional) request at once,
+# on every login page shown. This holds such a request instead, as a person who does not
+# pick from the list, until it is aborted; unless the tab's sessionStorage says
+# autofill=pick, where the person picks the passkey from the list.
 HOLD_CONDITIONAL = """
 const realGet = navigator.credentials.get.bind(navigator.credentials);
 navigator.credentials.get = (options) => {
-  if (!options || options.mediation !== "conditional") return realGet(options);
+  if (!options || options.mediation !== "conditional"
+      || sessionStorage.getItem("autofill") === "pick") return realGet(options);
   sessionStorage.setItem("conditional", "waiting");
   return new Promise((resolve, reject) => options.signal.addEventListener("abort", () => {
     sessionStorage.setItem("conditional", "aborted");
@@ -126,6 +129,7 @@ def test_a_passkey_from_creation_to_removal(
     base = app.config["ISSUER"]
     make_account(app, EMAIL)
     cdp, authenticator = _virtual_authenticator(page)
+    page.add_init_script(HOLD_CONDITIONAL)
 
     # 1. Signed in with the password, add a passkey on the Sécurité page.
     page.goto(base + "/login")
@@ -169,8 +173,10 @@ def test_a_passkey_from_creation_to_removal(
             "nonce": "n1",
         }
     )
+    page.evaluate("sessionStorage.setItem('autofill', 'pick')")
     page.goto(f"{base}/oauth/authorize?{query}")
     page.wait_for_url(re.compile("^" + re.escape(callback)))
+    page.evaluate("sessionStorage.removeItem('autofill')")
     code = parse_qs(urlsplit(page.url).query)["code"][0]
     tokens = requests.post(
         f"{live_server}/oauth/token",
@@ -186,7 +192,7 @@ def test_a_passkey_from_creation_to_removal(
     # 4. The button, while the autofill request waits (a person who does not pick from
     #    the list: the conditional request is held until aborted): it is aborted, and
     #    the button's own request signs in.
-    page.add_init_script(HOLD_CONDITIONAL)
+    page.evaluate("sessionStorage.removeItem('conditional')")
     page.goto(base + "/login?next=/account")
     page.wait_for_function("sessionStorage.getItem('conditional') === 'waiting'")
     shot("login-with-passkey")
