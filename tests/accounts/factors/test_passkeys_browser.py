@@ -128,6 +128,7 @@ def test_a_passkey_from_creation_to_removal(
     service with the passkey alone (ID token amr hwk, user, mfa); remove it."""
     base = app.config["ISSUER"]
     make_account(app, EMAIL)
+    page.set_default_timeout(30_000)  # a long journey, on a machine others share
     cdp, authenticator = _virtual_authenticator(page)
     page.add_init_script(HOLD_CONDITIONAL)
 
