@@ -68,7 +68,7 @@ _SPENT_STORAGE = "compte.passkey_spent_storage"
 
 class PasskeyRefused(Exception):
     """A ceremony's answer was not accepted. `reason` is for the audit log and the words
-    shown (idp/accounts/views/passkeys_shared.py); `account` is the owner of the
+    shown (`refusal` in idp/accounts/views/passkeys.py); `account` is the owner of the
     credential when it is known."""
 
     def __init__(self, reason: str, account: Account | None = None) -> None:
