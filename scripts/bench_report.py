@@ -10,6 +10,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import bench_passkey
+
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
 REFERENCE_HELLO = 3900  # DESIGN.md: a minimal Flask app on these machines
@@ -168,6 +170,7 @@ def rows(run: dict) -> list[list[str]]:
                 + _errors(login),
             ]
         )
+    out += bench_passkey.report_rows(res)
     workers = run["memory"].get("compte") or []
     if workers:
         rss = max(w["rss_kb"] for w in workers) / 1024

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import bench_passkey
 import bench_report
 import bench_seed
 import bench_spy
@@ -31,7 +32,16 @@ from bench_bcrypt import checks_per_second
 from bench_servers import Gunicorn, free_port, lua_fixed, lua_rotating, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
-ENDPOINTS = ("discovery", "jwks", "token", "refresh", "userinfo", "introspect", "login")
+ENDPOINTS = (
+    "discovery",
+    "jwks",
+    "token",
+    "refresh",
+    "userinfo",
+    "introspect",
+    "login",
+    "passkey",
+)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -47,6 +57,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--login-connections", type=int, default=4)
     p.add_argument("--login-accounts", type=int, default=64)
     p.add_argument("--refresh-tokens", type=int, default=40000, help="prepared for one run")
+    p.add_argument(
+        "--passkey-signins", type=int, default=6000, help="signed answers prepared for one run"
+    )
+    p.add_argument("--passkey-warmup-signins", type=int, default=1500)
     p.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/compte_bench"
     )
@@ -81,7 +95,9 @@ def compte_env(args: argparse.Namespace, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTE_")}
     env.update(
         COMPTE_PRESET=args.preset,
-        COMPTE_ISSUER=f"http://127.0.0.1:{port}",
+        # A host name, not 127.0.0.1: WebAuthn (the passkey run) refuses an IP address as
+        # relying party. The servers still listen on 127.0.0.1, which wrk calls.
+        COMPTE_ISSUER=f"http://localhost:{port}",
         COMPTE_DATABASE_URL=args.database_url,
         COMPTE_SECRET_KEY=secrets.token_urlsafe(32),
         COMPTE_REDIS_URL=args.redis_url,
@@ -187,6 +203,11 @@ def prepare_scripts(args, work: Path, compte: Gunicorn, data: bench_seed.Seeded)
         check("login", answer, 302)
         return f"{base}/login", lua_rotating(work / "login.lua", "/login", headers, bodies, 1)
 
+    def passkey():
+        bench_passkey.check_once(base, data.passkeys, work)
+        # Prepared right before its run (bench_passkey.measure): a challenge lives 300 s.
+        return "late", None
+
     makers = dict(
         discovery=discovery,
         jwks=jwks,
@@ -195,6 +216,7 @@ def prepare_scripts(args, work: Path, compte: Gunicorn, data: bench_seed.Seeded)
         userinfo=userinfo,
         introspect=introspect,
         login=login,
+        passkey=passkey,
     )
     for name in args.only.split(","):
         plan(name, makers[name])
@@ -206,11 +228,20 @@ def _cpu_ms(seconds: float, wrk: dict) -> float:
     return 1000.0 * seconds / wrk["requests"] if wrk["requests"] else 0.0
 
 
-def measure(args, plans: dict, hello: Gunicorn, compte: Gunicorn, app) -> dict:
+def measure(args, plans: dict, hello: Gunicorn, compte: Gunicorn, app, data, work) -> dict:
     results: dict = {}
     for name, planned in plans.items():
         if isinstance(planned, Exception):
             results[name] = {"error": str(planned)}
+            continue
+        if name == "passkey":
+            print(f"  {name}: warm-up, baseline, options, then the prepared sign-ins …", flush=True)
+            try:
+                results[name] = bench_passkey.measure(
+                    args, compte.url, data.passkeys, work, hello, compte, app
+                )
+            except Exception as error:  # reported in the table, the rest still runs
+                results[name] = {"error": str(error)}
             continue
         url, script, *warm = planned
         login = name == "login"
@@ -284,6 +315,8 @@ def main(argv: list[str]) -> int:
             args.login_accounts,
             {"warmup": 6000, "measure": args.refresh_tokens},
         )
+        if "passkey" in args.only.split(","):
+            data.passkeys = bench_passkey.seed(app, data.emails)
         hello.start()
         compte.start()
         print(
@@ -291,7 +324,7 @@ def main(argv: list[str]) -> int:
             f"Compte on {compte.url} (workers {compte.worker_pids()})"
         )
         plans = prepare_scripts(args, work, compte, data)
-        results = measure(args, plans, hello, compte, app)
+        results = measure(args, plans, hello, compte, app, data, work)
         memory = {"hello": hello.memory(), "compte": compte.memory()}
     finally:
         hello.stop()

@@ -45,6 +45,7 @@ class Seeded:
     emails: list[str]
     access_token: str  # of the first account, for userinfo and introspection
     refresh_files: dict[str, Path] = field(default_factory=dict)
+    passkeys: object = None  # the software authenticator holding the accounts' passkeys
 
 
 def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> Seeded:

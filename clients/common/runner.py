@@ -45,7 +45,7 @@ def main(name: str, create_app: Callable[[dict], Flask], default_port: int) -> N
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=default_port)
     parser.add_argument(
-        "--issuer", default=os.environ.get("COMPTE_ISSUER", "http://127.0.0.1:5000")
+        "--issuer", default=os.environ.get("COMPTE_ISSUER", "http://localhost:5000")
     )
     parser.add_argument("--credentials", type=Path, default=CREDENTIALS)
     args = parser.parse_args()

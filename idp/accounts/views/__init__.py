@@ -10,6 +10,8 @@ from idp.accounts.views import (  # noqa: F401
     data,
     devices,
     login,
+    passkey_login,
+    passkeys,
     password,
     profile,
     registration,
