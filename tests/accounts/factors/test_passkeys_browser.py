@@ -14,11 +14,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-from flask import render_template_string, request
 from playwright.sync_api import expect
 
-from idp.accounts import login as auth
-from idp.accounts import second_factor
 from idp.core.extensions import db
 from tests.support.accounts import PASSWORD, make_account
 from tests.support.mail import wait_for_mail
@@ -53,29 +50,6 @@ def backend() -> str:
 @pytest.fixture
 def settings(settings, app_port):
     return {**settings, "ISSUER": f"http://localhost:{app_port}"}
-
-
-@pytest.fixture
-def second_step_page(app):
-    """/_test/second-step: the password checked, then the second step's passkey choice.
-
-    Stands in for the sign-in's own second step (idp/accounts/views/second_factor.py,
-    /login/verify, being written elsewhere) with the same calls: the password checked
-    by idp/accounts/login.py, the pending sign-in by second_factor.begin, and the
-    page's passkey part, accounts/_passkey_second_factor.html."""
-
-    def page():
-        account = auth.find_account(request.args["identifier"])
-        if not auth.check_password(account, request.args["password"]):
-            return "wrong password", 403
-        second_factor.begin(account, ["pwd"], None, step_up=False)
-        db.session.commit()
-        return render_template_string(
-            '{% extends "base.html" %}{% block content %}<h1>Vérification</h1>'
-            '{% include "accounts/_passkey_second_factor.html" %}{% endblock %}'
-        )
-
-    app.add_url_rule("/_test/second-step", "test_second_step", page)
 
 
 @pytest.fixture
@@ -122,7 +96,7 @@ def _sign_out(page) -> None:
 
 
 def test_a_passkey_from_creation_to_removal(
-    app, live_server, page, shot, second_step_page, service, smtp_sink
+    app, live_server, page, shot, service, smtp_sink
 ):
     """Add a passkey in Sécurité; sign in with password then the passkey; sign in to a
     service with the passkey alone (ID token amr hwk, user, mfa); remove it."""
@@ -151,8 +125,12 @@ def test_a_passkey_from_creation_to_removal(
     assert "ajoutée" in wait_for_mail(smtp_sink, EMAIL).text
     _sign_out(page)
 
-    # 2. The password, then the passkey as the second step.
-    page.goto(f"{base}/_test/second-step?identifier={EMAIL}&password={PASSWORD}")
+    # 2. The password, then the passkey as the second step (offered first).
+    page.goto(base + "/login")
+    page.locator("#identifier").fill(EMAIL)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("main form [name=submit]").click()
+    page.wait_for_url(base + "/login/verify")
     shot("second-step")
     page.get_by_role("button", name="Utiliser ma clé d'accès").click()
     page.wait_for_url(base + "/")
