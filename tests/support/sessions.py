@@ -11,10 +11,11 @@ from idp.accounts.models import Account, BrowserSession
 from idp.core.extensions import db
 
 
-def sign_in(client, account_id: int) -> None:
+def sign_in(client, account_id: int, amr: list[str] | None = None) -> None:
     """Leave in `client` what a login leaves: the server-side browser session and the
     cookie Flask-Login stores after login_user(fresh=True) (the login page itself is
-    tested in tests/accounts)."""
+    tested in tests/accounts). `amr`: the methods of that login (a password alone by
+    default; e.g. ["pwd", "otp", "mfa"] for a sign-in with two factors)."""
     sid = secrets.token_urlsafe(24)
     with client.application.app_context():
         session_id = db.session.get(Account, account_id).get_id()
@@ -25,11 +26,11 @@ def sign_in(client, account_id: int) -> None:
         session["_fresh"] = True
         session["sid"] = sid
         session["auth_time"] = int(time.time())
-        session["amr"] = ["pwd"]
+        session["amr"] = list(amr or ["pwd"])
 
 
-def signed_in(app: Flask, account_id: int):
-    """A new test client signed in as the account."""
+def signed_in(app: Flask, account_id: int, amr: list[str] | None = None):
+    """A new test client signed in as the account (with the methods `amr`)."""
     client = app.test_client()
-    sign_in(client, account_id)
+    sign_in(client, account_id, amr)
     return client

@@ -58,12 +58,16 @@ def codes_as_text(account: Account, codes: list[str]) -> str:
     return "\r\n".join(lines)
 
 
-def show_codes(account: Account, codes: list[str], continue_url: str | None) -> str:
+def show_codes(
+    account: Account, codes: list[str], continue_url: str | None, done: str | None = None
+) -> str:
     """The one page that shows a new set of recovery codes (never again: only their
-    digests are kept), with a way on to `continue_url` (else the security page)."""
+    digests are kept), with a way on to `continue_url` (else the security page). `done`
+    says what was just changed, if the codes come with it (a first factor added)."""
     return render_template(
         "accounts/security/recovery_codes.html",
         account=account,
+        done=done,
         codes=codes,
         codes_text=codes_as_text(account, codes),
         continue_url=continue_url or url_for("accounts.security"),

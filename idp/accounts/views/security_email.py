@@ -59,9 +59,10 @@ def _enable(account):
     target = safe_next(request.args.get("next"))
     if target and second_factor.needs_step_up(account):
         target = second_factor.step_up_url(account, target)
+    done = _("Les codes de connexion par courriel sont activés.")
     if codes:
-        return show_codes(account, codes, target)
-    flash(_("Les codes de connexion par courriel sont activés."), "success")
+        return show_codes(account, codes, target, done)
+    flash(done, "success")
     return redirect(target or url_for("accounts.security"))
 
 

@@ -55,6 +55,7 @@ def totp_add():
         if totp.confirm(account, form.code.data, session.get(MARKER)):
             return _enrolled(account)
         form.code.errors = [_invalid_code()]
+        form.code.data = ""  # a fresh code is to be typed, not this one corrected
     secret, session[MARKER] = totp.begin(account, session.get(MARKER))
     db.session.commit()
     return render_template(
@@ -79,9 +80,10 @@ def _enrolled(account):
     else:
         change = _("application d'authentification ajoutée")
     mails.security_changed(account, change)  # commits
+    done = _("L'application d'authentification est activée.")
     if codes:
-        return show_codes(account, codes, target)
-    flash(_("L'application d'authentification est activée."), "success")
+        return show_codes(account, codes, target, done)
+    flash(done, "success")
     return redirect(target or url_for("accounts.security"))
 
 
