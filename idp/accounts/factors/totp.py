@@ -21,6 +21,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from idp.accounts.factors.models import TotpFactor
 from idp.accounts.models import Account
@@ -63,8 +64,10 @@ def is_enrolled(account: Account) -> bool:
 def remove(account: Account) -> None:
     """Forget the account's authenticator app, confirmed or pending (not committed)."""
     factor = _factor(account)
+    # A plain DELETE: a row that a parallel request removed first is not an error.
+    db.session.execute(sa.delete(TotpFactor).where(TotpFactor.account_id == account.id))
     if factor is not None:
-        db.session.delete(factor)
+        db.session.expunge(factor)
 
 
 # --- Enrolment ------------------------------------------------------------------------
@@ -76,7 +79,7 @@ def _marker(factor: TotpFactor) -> str:
     return factor.created_at.isoformat()
 
 
-def begin(account: Account, marker: str | None) -> tuple[str, str]:
+def begin(account: Account, marker: str | None, *, retry: bool = True) -> tuple[str, str]:
     """The pending enrolment of this browser (its session's `marker`), or a new one with a
     new secret; returns (secret, marker). Another browser's pending enrolment is replaced:
     a secret someone else saw (who knew the password) is never the one confirmed here.
@@ -87,13 +90,19 @@ def begin(account: Account, marker: str | None) -> tuple[str, str]:
     fresh = factor is not None and (utcnow() - factor.created_at).total_seconds() < PENDING_LIFETIME
     if factor is not None and fresh and marker == _marker(factor):
         return unseal(factor.secret_sealed), marker
-    if factor is not None:
-        db.session.delete(factor)
-        db.session.flush()
+    remove(account)
     secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
     factor = TotpFactor(account_id=account.id, secret_sealed=seal(secret), created_at=utcnow())
     db.session.add(factor)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # A parallel request of the account (a double click) began one at the same time
+        # and committed first: begin again over it (nothing else is pending here).
+        db.session.rollback()
+        if not retry:
+            raise
+        return begin(account, None, retry=False)
     return secret, _marker(factor)
 
 
