@@ -4,6 +4,7 @@ on: elsewhere it does not exist)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -11,6 +12,7 @@ from idp import audit
 from idp.accounts import mails, second_factor
 from idp.accounts.factors import email_code
 from idp.accounts.forms.factors import EmailFactorForm
+from idp.accounts.models import Account
 from idp.accounts.redirects import safe_next
 from idp.accounts.views.blueprint import bp
 from idp.accounts.views.factor_pages import (
@@ -23,7 +25,7 @@ from idp.accounts.views.factor_pages import (
 
 @bp.route("/account/security/email", methods=["GET", "POST"])
 @login_required
-def email_factor():
+def email_factor() -> ResponseReturnValue:
     if not email_code.is_available():
         abort(404)
     account = current_account()
@@ -45,7 +47,7 @@ def email_factor():
     )
 
 
-def _enable(account):
+def _enable(account: Account) -> ResponseReturnValue:
     email_code.enable(account)
     audit.record("factor.email_enabled", account=account)
     codes = codes_for_a_first_factor(account)
@@ -66,7 +68,7 @@ def _enable(account):
     return redirect(target or url_for("accounts.security"))
 
 
-def _disable(account):
+def _disable(account: Account) -> ResponseReturnValue:
     email_code.remove(account)
     audit.record("factor.email_disabled", account=account)
     mails.security_changed(account, _("codes de connexion par courriel désactivés"))  # commits

@@ -4,6 +4,7 @@ old one, shown once)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -17,7 +18,7 @@ from idp.accounts.views.factor_pages import current_account, show_codes, step_up
 
 @bp.route("/account/security/recovery", methods=["GET", "POST"])
 @login_required
-def recovery_codes():
+def recovery_codes() -> ResponseReturnValue:
     account = current_account()
     if not factors.has_second_factor(account):
         # Codes are the spare key of another factor: nothing to open without one.

@@ -7,6 +7,7 @@ another browser is never the one confirmed here.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -14,6 +15,7 @@ from idp import audit
 from idp.accounts import factors, mails, second_factor
 from idp.accounts.factors import totp
 from idp.accounts.forms.factors import TotpConfirmForm, TotpRemoveForm
+from idp.accounts.models import Account
 from idp.accounts.redirects import safe_next
 from idp.accounts.views.blueprint import bp
 from idp.accounts.views.factor_pages import (
@@ -36,7 +38,7 @@ def _invalid_code() -> str:
 
 @bp.route("/account/security/totp", methods=["GET", "POST"])
 @login_required
-def totp_add():
+def totp_add() -> ResponseReturnValue:
     account = current_account()
     if totp.is_enrolled(account):
         flash(
@@ -68,7 +70,7 @@ def totp_add():
     )
 
 
-def _enrolled(account):
+def _enrolled(account: Account) -> ResponseReturnValue:
     """The first code was right: record, mail, count the app in this session, show the
     recovery codes if they were just made, then go on where the enrolment was asked."""
     session.pop(MARKER, None)
@@ -89,7 +91,7 @@ def _enrolled(account):
 
 @bp.route("/account/security/totp/remove", methods=["GET", "POST"])
 @login_required
-def totp_remove():
+def totp_remove() -> ResponseReturnValue:
     account = current_account()
     if not totp.is_enrolled(account):
         return redirect(url_for("accounts.security"))
