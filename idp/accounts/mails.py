@@ -184,6 +184,21 @@ def new_sign_in(
     )
 
 
+def sign_in_code(account: Account, code: str, *, lifetime: int) -> OutboxMessage:
+    """A sign-in code (the second factor by e-mail), valid `lifetime` seconds: to both
+    addresses, as a password reset link is (either mailbox may be the one at hand)."""
+    return _mail(
+        "sign_in_code",
+        _to("sign_in_code", account),
+        # Not in the subject: the outbox keeps subjects in clear, bodies only sealed.
+        _("Votre code de connexion à %(service)s", service=current_app.config["SERVICE_NAME"]),
+        True,
+        account=account,
+        code=code,
+        validity=human_duration(lifetime),
+    )
+
+
 # --- Secondary e-mail -----------------------------------------------------------------
 
 

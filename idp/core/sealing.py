@@ -1,7 +1,8 @@
 """Secrets at rest: what the database must keep but a database dump must not reveal
 (private signing keys, queued mail bodies holding live links, a refresh answer kept for a
-retry) is sealed: encrypted and authenticated with Fernet (AES-128-CBC + HMAC-SHA256, from
-`cryptography`) under the key-encryption keys (KEK), which never live in the database.
+retry, authenticator-app secrets) is sealed: encrypted and authenticated with Fernet
+(AES-128-CBC + HMAC-SHA256, from `cryptography`) under the key-encryption keys (KEK),
+which never live in the database.
 
 The KEKs come from KEY_ENCRYPTION_KEY (several, separated by commas or spaces) and/or the
 file named by KEY_ENCRYPTION_KEY_FILE (one per line). The first one seals; every one

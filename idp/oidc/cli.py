@@ -6,6 +6,7 @@ import secrets
 
 import click
 
+from idp.accounts.factors.models import TotpFactor
 from idp.audit import record
 from idp.core.cli import AppContext, echo_json, pass_app
 from idp.core.clock import utcnow
@@ -104,6 +105,7 @@ def rewrap(ctx: AppContext) -> None:
             "signing_keys": reseal_column(SigningKey.sealed_jwk),
             "mail_bodies": reseal_column(OutboxMessage.sealed_body),
             "refresh_answers": reseal_column(Token.retry_answer),
+            "totp_secrets": reseal_column(TotpFactor.secret_sealed),
         }
         record("keys.rewrapped", kek=sealer().fingerprints[0], **counts)
         db.session.commit()

@@ -26,6 +26,12 @@ def test_a_sign_in_from_a_new_browser_goes_to_both_addresses():
     assert recipients_for("new_sign_in", "a@x.org", "b@y.net") == ["a@x.org", "b@y.net"]
 
 
+def test_security_mails_and_sign_in_codes_go_to_both_addresses():
+    """A change of how the account signs in, and a sign-in code, go to both addresses."""
+    for kind in ("security_changed", "sign_in_code"):
+        assert recipients_for(kind, "a@x.org", "b@y.net") == ["a@x.org", "b@y.net"]
+
+
 def test_empty_secondary_counts_as_none():
     """An empty string is no address."""
     assert recipients_for("password_reset", "a@x.org", "") == ["a@x.org"]

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.security.helpers import ADMIN_EMAIL, USER_EMAIL, Page, make_account, signed_in
+from tests.support.factors import MFA, enrol_totp
 from tests.support.forms import find_csrf
 
 # Pages that show or take personal data: never kept by the browser or a proxy cache.
@@ -24,6 +25,8 @@ PRIVATE_PAGES = [
     ("user", "/account/data"),
     ("user", "/account/security"),
     ("user", "/account/sessions"),
+    ("user", "/account/security/totp"),
+    ("user", "/account/security/email"),
     ("user", "/terms/accept"),
     ("admin", "/admin/"),
     ("admin", "/admin/users"),
@@ -41,12 +44,14 @@ MAIN_PAGES = [
     ("user", "/account/password"),
     ("user", "/account/security"),
     ("user", "/account/sessions"),
+    ("user", "/account/security/totp"),
+    ("user", "/account/security/email"),
 ]
 
 
 @pytest.fixture
 def settings(settings):
-    return {**settings, "RATELIMIT_ENABLED": False}
+    return {**settings, "RATELIMIT_ENABLED": False, "EMAIL_CODE_FACTOR": True}
 
 
 @pytest.fixture
@@ -137,8 +142,8 @@ def _a11y_problems(html: str) -> list[str]:
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_main_pages_have_labels_one_h1_lang_and_alt(clients, lang):
     """Login, register, forgotten password, resend, services, profile, e-mails, password,
-    sessions: every field has a label, one h1, html lang, every image an alt (French and
-    English)."""
+    security and its pages: every field has a label, one h1, html lang, every image an alt
+    (French and English)."""
     problems = []
     for role, path in MAIN_PAGES:
         response = clients[role].get(path, headers={"Accept-Language": lang})
@@ -163,3 +168,30 @@ def test_pages_after_a_failed_submit_keep_labels_and_tie_errors_to_fields(client
         invalid = [f for f in Page(html).inputs if f.get("aria-invalid") == "true"]
         assert invalid, f"{path}: no field marked aria-invalid"
         assert all(f.get("aria-describedby") for f in invalid), path
+
+
+def test_second_factor_pages_pass_the_checks(app, clients):
+    """The authenticator app's page after a wrong code (the field points to its message),
+    and, for an account with an app, its removal, the recovery codes' page and the page
+    that shows new codes: labels, one h1, lang, alt."""
+    client = clients["user"]
+    path = "/account/security/totp"
+    token = find_csrf(client.get(path).get_data(as_text=True))
+    html = client.post(path, data={"code": "12a", "csrf_token": token}).get_data(as_text=True)
+    assert not _a11y_problems(html), _a11y_problems(html)
+    invalid = [f for f in Page(html).inputs if f.get("aria-invalid") == "true"]
+    assert invalid and all(f.get("aria-describedby") for f in invalid)
+
+    account_id = make_account(app, "deux.etapes@compte.example")
+    enrol_totp(app, account_id)
+    client = signed_in(app, account_id, amr=MFA)
+    pages = {
+        p: client.get(p) for p in ("/account/security/totp/remove", "/account/security/recovery")
+    }
+    token = find_csrf(pages["/account/security/recovery"].get_data(as_text=True))
+    pages["new codes"] = client.post("/account/security/recovery", data={"csrf_token": token})
+    problems = []
+    for name, response in pages.items():
+        assert response.status_code == 200, (name, response.status_code)
+        problems += [f"{name}: {p}" for p in _a11y_problems(response.get_data(as_text=True))]
+    assert not problems, "\n".join(problems)

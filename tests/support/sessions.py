@@ -12,13 +12,14 @@ from idp.core.extensions import db
 
 
 # What a sign-in with a password and a second factor (an authenticator app) leaves.
-TWO_FACTORS = ("pwd", "otp", "mfa")
+TWO_FACTORS = ["pwd", "otp", "mfa"]
 
 
-def sign_in(client, account_id: int, amr: tuple[str, ...] = ("pwd",)) -> None:
+def sign_in(client, account_id: int, amr: list[str] | None = None) -> None:
     """Leave in `client` what a login leaves: the server-side browser session and the
-    cookie Flask-Login stores after login_user(fresh=True), with the methods used (`amr`;
-    the login page and the second step themselves are tested in tests/accounts)."""
+    cookie Flask-Login stores after login_user(fresh=True) (the login page itself is
+    tested in tests/accounts). `amr`: the methods of that login (a password alone by
+    default; e.g. ["pwd", "otp", "mfa"] for a sign-in with two factors)."""
     sid = secrets.token_urlsafe(24)
     with client.application.app_context():
         session_id = db.session.get(Account, account_id).get_id()
@@ -29,11 +30,11 @@ def sign_in(client, account_id: int, amr: tuple[str, ...] = ("pwd",)) -> None:
         session["_fresh"] = True
         session["sid"] = sid
         session["auth_time"] = int(time.time())
-        session["amr"] = list(amr)
+        session["amr"] = list(amr or ["pwd"])
 
 
-def signed_in(app: Flask, account_id: int, amr: tuple[str, ...] = ("pwd",)):
-    """A new test client signed in as the account."""
+def signed_in(app: Flask, account_id: int, amr: list[str] | None = None):
+    """A new test client signed in as the account (with the methods `amr`)."""
     client = app.test_client()
     sign_in(client, account_id, amr)
     return client

@@ -17,6 +17,9 @@ from idp.accounts.views import (  # noqa: F401
     registration,
     second_factor,
     security,
+    security_email,
+    security_recovery,
+    security_totp,
     terms,
 )
 from idp.accounts.views.blueprint import bp

@@ -8,6 +8,7 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 
 from idp.accounts import factors
+from idp.accounts.factors import recovery
 from idp.accounts.redirects import safe_next
 from idp.accounts.views.blueprint import bp
 
@@ -20,5 +21,6 @@ def security():
         "accounts/security.html",
         account=account,
         enrolled=factors.enrolled(account),
+        recovery_left=recovery.remaining(account),
         next_url=safe_next(request.args.get("next")),
     )
