@@ -8,7 +8,7 @@ from idp.accounts import factors, maintenance
 from idp.accounts.errors import AccountError
 from idp.accounts.services import create_account, find_by_email
 from idp.audit import record
-from idp.core.cli import AppContext, echo_json, pass_app
+from idp.core.cli import AppContext, console_context, echo_json, pass_app
 from idp.core.extensions import db
 
 
@@ -69,7 +69,7 @@ def add_user(
 def reset_factors(ctx: AppContext, email: str, as_json: bool) -> None:
     """Remove every second factor of an account (the person lost them); mailed to them."""
 
-    with ctx.app.app_context():
+    with console_context(ctx.app):  # the mail's links need the issuer's URL
         account = find_by_email(email)
         if account is None:
             raise click.ClickException(f"No account with the address {email}.")

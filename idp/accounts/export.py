@@ -8,6 +8,7 @@ that points at the account. Columns that hold secrets or their hashes are left o
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date, datetime
 from typing import Any
@@ -54,13 +55,16 @@ SECRET_MARKERS = ("hash", "secret", "password", "private", "jwk", "token")
 
 
 def as_json_value(value: Any) -> Any:
-    """`value` as the export writes it: dates in ISO 8601 (UTC times end with Z)."""
+    """`value` as the export writes it: dates in ISO 8601 (UTC times end with Z), bytes in
+    base64url."""
     if isinstance(value, datetime):
         return value.isoformat() + ("Z" if value.tzinfo is None else "")
     if isinstance(value, date):
         return value.isoformat()
     if value is None or isinstance(value, str | int | float | bool | list | dict):
         return value
+    if isinstance(value, bytes):  # a passkey's credential id and public key
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode("ascii")
     return str(value)
 
 

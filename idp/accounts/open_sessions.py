@@ -17,6 +17,7 @@ from idp.accounts.places import place_of
 from idp.accounts.sessions import current_sid, end_sessions, lifetimes, why_not_live
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.core.rows import get_row
 from idp.core.signals import answers
 
 # Why a session ended when its owner closed it from the sessions page (ended_reason).
@@ -83,7 +84,7 @@ def open_sessions(account: Account) -> list[OpenSession]:
 def find_own(account: Account, session_id: int) -> BrowserSession | None:
     """The account's session with this id (None for another account's: never told apart
     from one that does not exist)."""
-    row = db.session.get(BrowserSession, session_id)
+    row = get_row(BrowserSession, session_id)
     return row if row is not None and row.account_id == account.id else None
 
 

@@ -11,7 +11,6 @@ from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user, login_required
 
 from idp.accounts import second_factor
-from idp.core.extensions import db
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,15 +33,3 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
-
-
-MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys (PostgreSQL int4; SQLite refuses > 2**63)
-
-
-def get_row(model: Any, row_id: int) -> Any | None:
-    """`db.session.get` for an id taken from the URL: None (→ 404) when it cannot be a row
-    id, instead of a database error on an out-of-range integer."""
-
-    if not 0 < row_id <= MAX_ROW_ID:
-        return None
-    return db.session.get(model, row_id)

@@ -18,9 +18,9 @@ from flask import Blueprint, Flask, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from idp.admin import invitations as service
-from idp.admin.access import get_row
 from idp.admin.models import Invitation
 from idp.core.extensions import csrf, db
+from idp.core.rows import get_row
 from idp.oidc.server import require_oauth
 
 api_bp = Blueprint("invitations_api", __name__, url_prefix="/api/invitations")

@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import threading
 import time
+from html import unescape
 
 import requests
 
-from tests.support.accounts import PASSWORD, events, login, make_account, text
+from tests.support.accounts import PASSWORD, events, login, make_account
 from tests.support.captcha import captcha_answers, captcha_fields  # noqa: F401  (fixture)
 from tests.support.factors import code_at_step, give_totp
 from tests.support.forms import csrf_of
 from tests.support.sessions import TWO_FACTORS, signed_in
 
 EMAIL = "ivan@example.org"
+
+
+def text(response) -> str:
+    """The page as a person reads it (entities such as &#39; read)."""
+    return unescape(response.get_data(as_text=True))
 
 
 def _second_step(client):
@@ -218,3 +224,36 @@ def test_admin_policy_can_be_turned_off(app):
         db.session.get(Account, account_id).is_admin = True
         db.session.commit()
     assert signed_in(app, account_id).get("/admin/").status_code == 200
+
+
+def test_the_last_recovery_code_leads_to_new_ones(app, client):
+    """ "Utiliser une autre méthode" → a recovery code: it signs in once; the last one
+    used, the person lands on the security page that offers new codes, then goes on."""
+    from idp.accounts.factors import recovery
+    from idp.accounts.models import Account
+    from idp.core.extensions import db
+
+    account_id = make_account(app)
+    give_totp(app, account_id)
+    with app.test_request_context():
+        account = db.session.get(Account, account_id)
+        codes = recovery.generate(account)
+        db.session.commit()
+        for code in codes[1:]:  # nine used already
+            assert recovery.use(account, code)
+        db.session.commit()
+    page = _second_step(client)
+    assert "Utiliser une autre méthode" in text(page) and "Code de secours" in text(page)
+    page = client.get("/login/verify?method=recovery")
+    assert "1 restant" in text(page)
+    done = _send_code(client, page, codes[0].upper(), method="recovery")
+    assert done.status_code == 302
+    assert done.headers["Location"].startswith("/account/security?next=")
+    security = text(client.get(done.headers["Location"]))
+    assert "Il ne vous reste aucun code de secours." in security
+    assert "Générer de nouveaux codes de secours" in security
+    # A used code never works again (another browser; no code left, so none is offered).
+    other = app.test_client()
+    again = _send_code(other, _second_step(other), codes[0], method="recovery")
+    assert again.status_code == 200 and "Ce code n'est pas valide" in text(again)
+    assert other.get("/account").status_code == 302

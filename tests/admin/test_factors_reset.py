@@ -9,6 +9,7 @@ from idp.accounts import factors
 from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.core.extensions import db
+from idp.mail.worker import ensure_started
 from tests.admin.conftest import csrf_token
 from tests.support.factors import give_totp
 from tests.support.mail import wait_for_mail
@@ -66,6 +67,7 @@ def test_the_console_resets_the_factors(app, cli, make_account, smtp_sink):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"email": EMAIL, "removed": ["totp"]}
     assert _enrolled(app, lea) == []
+    ensure_started(app)  # the mail worker of a running Compte delivers what was queued
     wait_for_mail(smtp_sink, EMAIL)
     assert _events(app, "admin.user.factors_reset")[-1].details["via"] == "cli"
     unknown = cli("users", "reset-factors", "nobody@exemple.fr")

@@ -18,14 +18,16 @@ USER_EMAIL = "agent@compte.example"
 ADMIN_EMAIL = "admin@compte.example"
 
 
-def signed_in(app: Flask, account_id: int):
-    """A test client signed in as the account: administrators with two factors, as
-    ADMIN_REQUIRE_MFA asks, so that the sweep reaches their pages."""
+def signed_in(app: Flask, account_id: int, amr: list[str] | None = None):
+    """A test client signed in as the account (with the methods `amr`): administrators
+    with two factors by default, as ADMIN_REQUIRE_MFA asks, so that the sweep reaches
+    their pages."""
     from idp.accounts.models import Account
 
-    with app.app_context():
-        admin = db.session.get(Account, account_id).is_admin
-    amr = sessions.TWO_FACTORS if admin else ("pwd",)
+    if amr is None:
+        with app.app_context():
+            admin = db.session.get(Account, account_id).is_admin
+        amr = sessions.TWO_FACTORS if admin else ["pwd"]
     return sessions.signed_in(app, account_id, amr)
 
 

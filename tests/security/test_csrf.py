@@ -67,6 +67,8 @@ def _path(rule, seeded: dict) -> str:
         "challenge_id": "x",
         "message_id": "x",
         "outbox_id": "1",
+        "session_id": "1",
+        "passkey_id": "1",
         "filename": "compte.css",
     }
     return re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: values[m.group(1)], rule.rule)

@@ -10,7 +10,6 @@ from flask import Flask
 from idp.accounts.models import Account, BrowserSession
 from idp.core.extensions import db
 
-
 # What a sign-in with a password and a second factor (an authenticator app) leaves.
 TWO_FACTORS = ["pwd", "otp", "mfa"]
 

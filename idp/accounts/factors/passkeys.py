@@ -25,6 +25,7 @@ from idp.accounts.models import Account
 from idp.accounts.redirects import origin_of
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.core.rows import get_row
 
 NAME_MAX = 64  # Passkey.name
 SOFTWARE_KEY = "swk"  # RFC 8176: a key that can leave its device (a synced passkey)
@@ -98,7 +99,7 @@ def of_account(account: Account) -> list[Passkey]:
 
 def one_of(account: Account, passkey_id: int) -> Passkey | None:
     """The passkey `passkey_id` if it belongs to `account`."""
-    passkey = db.session.get(Passkey, passkey_id)
+    passkey = get_row(Passkey, passkey_id)
     return passkey if passkey is not None and passkey.account_id == account.id else None
 
 

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from idp import audit
-from idp.admin.access import admin_required, get_row
+from idp.admin.access import admin_required
 from idp.admin.forms.clients import ClientForm, ConfirmForm, InitialAccessTokenForm
 from idp.admin.views.blueprint import bp
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.core.rows import get_row
 from idp.launcher import services as launcher
 from idp.launcher.models import LauncherEntry
 from idp.oidc import clients

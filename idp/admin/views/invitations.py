@@ -8,11 +8,12 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from idp.admin import invitations as service
-from idp.admin.access import admin_required, get_row
+from idp.admin.access import admin_required
 from idp.admin.forms.people import ActionForm, InvitationForm
 from idp.admin.models import Invitation
 from idp.admin.views.blueprint import bp
 from idp.core.extensions import db
+from idp.core.rows import get_row
 from idp.launcher.models import LauncherEntry
 from idp.oidc.models import Client
 

@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from idp import audit
-from idp.admin.access import MAX_ROW_ID, admin_required
+from idp.admin.access import admin_required
 from idp.admin.forms.people import ActionForm
 from idp.admin.views.blueprint import bp
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.core.rows import MAX_ROW_ID
 from idp.mail import outbox
 from idp.mail.models import DEAD, PENDING, SENT, OutboxMessage
 

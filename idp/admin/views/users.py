@@ -15,7 +15,7 @@ from idp.accounts import export as account_export
 from idp.accounts.models import Account
 from idp.accounts.sessions import end_sessions
 from idp.accounts.throttle import LoginThrottle
-from idp.admin.access import admin_required, get_row
+from idp.admin.access import admin_required
 from idp.admin.forms.people import ActionForm, AdminDeleteForm, SearchForm
 from idp.admin.models import Invitation
 from idp.admin.views.blueprint import bp
@@ -23,6 +23,7 @@ from idp.audit import services as audit_services
 from idp.audit.labels import label
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.core.rows import get_row
 from idp.oidc.models import Consent
 
 # How long after downloading the export the removal may be confirmed, in seconds.

@@ -95,9 +95,7 @@ def _sign_out(page) -> None:
     expect(page.locator("header")).to_contain_text("Se connecter")
 
 
-def test_a_passkey_from_creation_to_removal(
-    app, live_server, page, shot, service, smtp_sink
-):
+def test_a_passkey_from_creation_to_removal(app, live_server, page, shot, service, smtp_sink):
     """Add a passkey in Sécurité; sign in with password then the passkey; sign in to a
     service with the passkey alone (ID token amr hwk, user, mfa); remove it."""
     base = app.config["ISSUER"]
