@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import bench_passkey
+import bench_totp
 
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
@@ -171,6 +172,7 @@ def rows(run: dict) -> list[list[str]]:
             ]
         )
     out += bench_passkey.report_rows(res)
+    out += bench_totp.report_rows(res)
     workers = run["memory"].get("compte") or []
     if workers:
         rss = max(w["rss_kb"] for w in workers) / 1024

@@ -27,6 +27,7 @@ import bench_passkey
 import bench_report
 import bench_seed
 import bench_spy
+import bench_totp
 import requests
 from bench_bcrypt import checks_per_second
 from bench_servers import Gunicorn, free_port, lua_fixed, lua_rotating, run_wrk
@@ -41,6 +42,7 @@ ENDPOINTS = (
     "introspect",
     "login",
     "passkey",
+    "totp",
 )
 
 
@@ -61,6 +63,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--passkey-signins", type=int, default=6000, help="signed answers prepared for one run"
     )
     p.add_argument("--passkey-warmup-signins", type=int, default=1500)
+    p.add_argument(
+        "--totp-signins", type=int, default=400, help="accounts signing in with a code, once each"
+    )
     p.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/compte_bench"
     )
@@ -208,6 +213,10 @@ def prepare_scripts(args, work: Path, compte: Gunicorn, data: bench_seed.Seeded)
         # Prepared right before its run (bench_passkey.measure): a challenge lives 300 s.
         return "late", None
 
+    def totp():
+        # Every account signs in once, in bench_totp.measure: nothing to prepare here.
+        return "late", None
+
     makers = dict(
         discovery=discovery,
         jwks=jwks,
@@ -217,6 +226,7 @@ def prepare_scripts(args, work: Path, compte: Gunicorn, data: bench_seed.Seeded)
         introspect=introspect,
         login=login,
         passkey=passkey,
+        totp=totp,
     )
     for name in args.only.split(","):
         plan(name, makers[name])
@@ -233,6 +243,13 @@ def measure(args, plans: dict, hello: Gunicorn, compte: Gunicorn, app, data, wor
     for name, planned in plans.items():
         if isinstance(planned, Exception):
             results[name] = {"error": str(planned)}
+            continue
+        if name == "totp":
+            print(f"  {name}: {len(data.totp)} sign-ins, password then code …", flush=True)
+            try:
+                results[name] = bench_totp.measure(args, compte.url, data.totp, compte, app)
+            except Exception as error:  # reported in the table, the rest still runs
+                results[name] = {"error": str(error)}
             continue
         if name == "passkey":
             print(f"  {name}: warm-up, baseline, options, then the prepared sign-ins …", flush=True)
@@ -316,7 +333,10 @@ def main(argv: list[str]) -> int:
             {"warmup": 6000, "measure": args.refresh_tokens},
         )
         if "passkey" in args.only.split(","):
-            data.passkeys = bench_passkey.seed(app, data.emails)
+            passkey_accounts = bench_seed.more_accounts(app, "passkey", args.login_accounts)
+            data.passkeys = bench_passkey.seed(app, [email for email, _id in passkey_accounts])
+        if "totp" in args.only.split(","):
+            data.totp = bench_totp.seed(app, args.totp_signins)
         hello.start()
         compte.start()
         print(

@@ -46,6 +46,7 @@ class Seeded:
     access_token: str  # of the first account, for userinfo and introspection
     refresh_files: dict[str, Path] = field(default_factory=dict)
     passkeys: object = None  # the software authenticator holding the accounts' passkeys
+    totp: list = field(default_factory=list)  # (e-mail, secret) of accounts with an app
 
 
 def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> Seeded:
@@ -133,6 +134,34 @@ def _token_row(client_id, account_id, access: str, refresh: str | None, issued: 
         "expires_in": 3600,
         "refresh_expires_at": issued + 86400 if refresh else None,
     }
+
+
+def more_accounts(app, kind: str, count: int) -> list[tuple[str, int]]:
+    """`count` more confirmed accounts sharing one bcrypt hash, apart from the password
+    sign-in's (a second factor given to them would change that sign-in): (e-mail, id)."""
+    from idp.accounts.models import Account
+    from idp.accounts.passwords import hash_password
+    from idp.core.extensions import db
+
+    with app.app_context():
+        password_hash = hash_password(PASSWORD, app.config["BCRYPT_ROUNDS"])
+        rows = [
+            Account(
+                email=f"{kind}{i:05d}@bench.invalid",
+                given_name="Camille",
+                family_name=f"{kind.title()}{i}",
+                password_hash=password_hash,
+                email_confirmed_at=_now(),
+                terms_version=app.config.get("TERMS_VERSION"),
+                terms_accepted_at=_now(),
+            )
+            for i in range(count)
+        ]
+        db.session.add_all(rows)
+        db.session.commit()
+        found = [(row.email, row.id) for row in rows]
+        db.session.remove()
+    return found
 
 
 def login_form(base_url: str) -> tuple[str, str]:
