@@ -19,12 +19,9 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from limits.storage import storage_from_string
 
 from idp.accounts.models import Account
-from idp.core.extensions import limiter
-
-_FALLBACK_STORAGE = "compte.login_throttle_storage"
+from idp.core.counters import counters
 
 # --- Decisions (no Flask, no storage) -------------------------------------------------
 
@@ -93,15 +90,7 @@ class LoginThrottle:
 
     @property
     def _storage(self):
-        # With RATELIMIT_ENABLED = false Flask-Limiter creates no storage, but the captcha
-        # after repeated failures must keep working: use one of our own, same URI.
-        if getattr(limiter, "_storage", None) is not None:
-            return limiter.storage
-        storage = current_app.extensions.get(_FALLBACK_STORAGE)
-        if storage is None:
-            uri = current_app.config["RATELIMIT_STORAGE_URI"] or "memory://"
-            storage = current_app.extensions[_FALLBACK_STORAGE] = storage_from_string(uri)
-        return storage
+        return counters()
 
     def account_failures(self) -> int:
         """The subject's recent failures alone."""

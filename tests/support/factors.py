@@ -4,9 +4,11 @@ it shows at a given time, and what the pages show of them."""
 from __future__ import annotations
 
 import re
+import threading
 from html import unescape
 
 import pyotp
+import sqlalchemy as sa
 
 from idp.accounts.factors import totp
 from idp.accounts.factors.models import TotpFactor
@@ -75,3 +77,33 @@ def give_totp(app, account_id: int) -> pyotp.TOTP:
 def code_at_step(app_totp: pyotp.TOTP, step: int) -> str:
     """The code of time step `step` (30-second periods since the epoch)."""
     return app_totp.at(int(step) * app_totp.interval)
+
+
+def at_once(app, account_id: int, action, before=None) -> list:
+    """Run `action(account)` in two threads (two requests) that both read the account
+    (and do `before(account)`), then act at the same moment and commit; returns what
+    each got (False for SQLite's "database is locked", a refusal too)."""
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def attempt() -> None:
+        with app.test_request_context():
+            account = db.session.get(Account, account_id)
+            if before is not None:
+                before(account)
+            barrier.wait()
+            try:
+                results.append(action(account))
+                db.session.commit()
+            except sa.exc.OperationalError:
+                db.session.rollback()
+                results.append(False)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results

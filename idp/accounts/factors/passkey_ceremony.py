@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, session
-from limits.storage import storage_from_string
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -55,7 +54,8 @@ from webauthn.helpers.structs import (
 from idp.accounts.factors import passkeys
 from idp.accounts.factors.models import Passkey
 from idp.accounts.models import Account
-from idp.core.extensions import db, limiter
+from idp.core.counters import counters
+from idp.core.extensions import db
 
 SESSION_KEY = "passkey_challenge"
 CHALLENGE_LIFETIME = 300  # seconds between the options and the answer
@@ -63,7 +63,6 @@ CHALLENGE_LIFETIME = 300  # seconds between the options and the answer
 # answer given in time is never refused as expired.
 BROWSER_TIMEOUT_MS = (CHALLENGE_LIFETIME - 30) * 1000
 PURPOSES = ("register", "login", "second_factor")
-_SPENT_STORAGE = "compte.passkey_spent_storage"
 
 
 class PasskeyRefused(Exception):
@@ -117,19 +116,7 @@ def _first_spending(challenge: str) -> bool:
     """Mark `challenge` spent; True only the first time (INCR is atomic in Redis)."""
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     digest = hashlib.sha256(challenge.encode()).hexdigest()[:32]
-    return _storage().incr(f"{prefix}/passkey-challenge/{digest}", CHALLENGE_LIFETIME) == 1
-
-
-def _storage():
-    # The limiter's storage (Redis, or memory while it is out); with RATELIMIT_ENABLED
-    # false the limiter has none, and challenges must still serve once: one of our own.
-    if getattr(limiter, "_storage", None) is not None:
-        return limiter.storage
-    storage = current_app.extensions.get(_SPENT_STORAGE)
-    if storage is None:
-        uri = current_app.config["RATELIMIT_STORAGE_URI"] or "memory://"
-        storage = current_app.extensions[_SPENT_STORAGE] = storage_from_string(uri)
-    return storage
+    return counters().incr(f"{prefix}/passkey-challenge/{digest}", CHALLENGE_LIFETIME) == 1
 
 
 # --- Registration ----------------------------------------------------------------------

@@ -4,7 +4,6 @@ demand, each use mailed."""
 from __future__ import annotations
 
 import re
-import threading
 from urllib.parse import unquote
 
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ from idp.accounts.models import Account
 from idp.core.extensions import db
 from idp.mail.worker import ensure_started
 from tests.support.accounts import events, make_account, post_form
-from tests.support.factors import MFA, enrol_totp, recovery_codes_on, seen
+from tests.support.factors import MFA, at_once, enrol_totp, recovery_codes_on, seen
 from tests.support.mail import mails_to, wait_for_mail
 from tests.support.sessions import signed_in
 
@@ -88,27 +87,7 @@ def test_two_parallel_requests_cannot_both_use_one_code(app, smtp_sink):
     """The same code sent twice at once: exactly one request accepts it, one mail."""
     account_id = make_account(app)
     code = _generate(app, account_id)[0]
-    barrier = threading.Barrier(2)
-    results: list[bool] = []
-
-    def attempt() -> None:
-        with app.test_request_context():
-            account = db.session.get(Account, account_id)
-            barrier.wait()
-            try:
-                results.append(recovery.use(account, code))
-                db.session.commit()
-            except sa.exc.OperationalError:  # SQLite: "database is locked" is a refusal too
-                db.session.rollback()
-                results.append(False)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = at_once(app, account_id, lambda account: recovery.use(account, code))
     assert sorted(results) == [False, True]
     assert len(events(app, "factor.recovery_used")) == 1
 

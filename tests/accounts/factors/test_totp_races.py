@@ -3,7 +3,6 @@ once; two enrolments begun at once leave one pending enrolment, and no error."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -13,37 +12,14 @@ from idp.accounts.factors.models import TotpFactor
 from idp.accounts.models import Account
 from idp.core.extensions import db
 from tests.support.accounts import make_account
-from tests.support.factors import code_at, enrol_totp, freeze_totp_clock
+from tests.support.factors import at_once, code_at, enrol_totp, freeze_totp_clock
 
 STEP = 1_900_000_000 // totp.STEP
 
 
 def _at_once(app, account_id: int, action: Callable[[Account], object]) -> list:
-    """Run `action` in two threads (two requests) that both read the account, then act
-    at the same moment and commit; returns what each got (False for a lock error)."""
-    barrier = threading.Barrier(2)
-    results: list = []
-
-    def attempt() -> None:
-        with app.app_context():
-            account = db.session.get(Account, account_id)
-            totp._factor(account)  # both have read the row before either writes
-            barrier.wait()
-            try:
-                results.append(action(account))
-                db.session.commit()
-            except sa.exc.OperationalError:  # SQLite: "database is locked" is a refusal too
-                db.session.rollback()
-                results.append(False)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+    """Two requests that have both read the authenticator app act at the same moment."""
+    return at_once(app, account_id, action, before=totp._factor)
 
 
 def test_two_parallel_requests_cannot_both_use_one_code(app, monkeypatch):
