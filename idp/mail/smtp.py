@@ -3,6 +3,7 @@ opens its connection with no timeout: a silent server would hang a worker for ev
 
 from __future__ import annotations
 
+import base64
 import smtplib
 
 from flask import current_app
@@ -36,10 +37,38 @@ class TimedConnection(Connection):
                 self.host.close()
 
 
+# Bytes of text per encoded word: 39 bytes make a 64-character encoded word, so that each
+# folded line ("Subject: " and one word) stays within 78 characters (RFC 5322 2.1.1) and the
+# mail library sends the lines as they are instead of folding them again.
+_WORD_BYTES = 39
+
+
+def encoded_subject(subject: str) -> str:
+    """A non-ASCII subject as RFC 2047 encoded words, one per folded line, every space
+    inside a word.
+
+    Written by hand because both of Python's encoders (email.header.Header, which
+    Flask-Mail uses, and the policy API that folds the header again) may put a space of the
+    subject between two encoded words at a fold, where mail readers drop it (RFC 2047 6.2):
+    "clé d'accès « Bureau »" was read "clé d'accès« Bureau »"."""
+    if subject.isascii():
+        return subject
+    words, chunk = [], ""
+    for character in subject:
+        if len((chunk + character).encode()) > _WORD_BYTES:
+            words.append(chunk)
+            chunk = ""
+        chunk += character
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words)
+
+
 def send_message(recipients: list[str], subject: str, text: str, html: str | None) -> None:
     """Hand one message to the SMTP server; raises OSError / smtplib.SMTPException."""
     state = current_app.extensions["mail"]
-    message = Message(subject=subject, recipients=list(recipients), body=text, html=html)
+    message = Message(
+        subject=encoded_subject(subject), recipients=list(recipients), body=text, html=html
+    )
     with TimedConnection(state) as connection:
         connection.send(message)
 
