@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -88,6 +89,16 @@ def _virtual_authenticator(page) -> tuple:
 def _claims(id_token: str) -> dict:
     payload = id_token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def _wait_for_held_autofill(page, timeout: float = 30) -> None:
+    """Until the login page's autofill request is held (HOLD_CONDITIONAL). Polled from
+    here: page.wait_for_function evaluates its predicate with eval, which the pages' CSP
+    (script-src 'self') refuses once it has to poll."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate("sessionStorage.getItem('conditional')") != "waiting":
+        assert time.monotonic() < deadline, "the autofill request never started"
+        time.sleep(0.1)
 
 
 def _sign_out(page) -> None:
@@ -171,7 +182,7 @@ def test_a_passkey_from_creation_to_removal(app, live_server, page, shot, servic
     #    the button's own request signs in.
     page.evaluate("sessionStorage.removeItem('conditional')")
     page.goto(base + "/login?next=/account")
-    page.wait_for_function("sessionStorage.getItem('conditional') === 'waiting'")
+    _wait_for_held_autofill(page)
     shot("login-with-passkey")
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     page.wait_for_url(base + "/account")
