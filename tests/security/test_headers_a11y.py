@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from tests.security.helpers import ADMIN_EMAIL, USER_EMAIL, Page, make_account, signed_in
+from idp.core.extensions import db
+from tests.security.helpers import (
+    ADMIN_EMAIL,
+    PASSWORD,
+    USER_EMAIL,
+    Page,
+    make_account,
+    signed_in,
+)
 from tests.support.factors import MFA, enrol_totp
 from tests.support.forms import find_csrf
 
@@ -194,4 +202,46 @@ def test_second_factor_pages_pass_the_checks(app, clients):
     for name, response in pages.items():
         assert response.status_code == 200, (name, response.status_code)
         problems += [f"{name}: {p}" for p in _a11y_problems(response.get_data(as_text=True))]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_sign_in_second_step_passes_the_checks(app):
+    """/login/verify for each method (authenticator app, e-mail, recovery code), after a
+    wrong code and with the captcha: labels, one h1, lang; the code field has its hint."""
+    from idp.accounts.factors import recovery
+    from idp.accounts.models import Account
+    from idp.core.clock import utcnow
+    from tests.support.factors import give_totp
+
+    app.config["EMAIL_CODE_FACTOR"] = True
+    account_id = make_account(app, "deux.etapes@compte.example")
+    give_totp(app, account_id)
+    with app.test_request_context():
+        account = db.session.get(Account, account_id)
+        account.email_factor_at = utcnow()
+        recovery.generate(account)
+        db.session.commit()
+    client = app.test_client()
+    token = find_csrf(client.get("/login").get_data(as_text=True))
+    client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "identifier": "deux.etapes@compte.example",
+            "password": PASSWORD,
+        },
+    )
+    problems = []
+    for method in ("totp", "email", "recovery"):
+        html = client.get(f"/login/verify?method={method}").get_data(as_text=True)
+        problems += [f"{method}: {p}" for p in _a11y_problems(html)]
+        code = [f for f in Page(html).inputs if f.get("name") == "code"]
+        assert code and code[0].get("aria-describedby") == "code-hint", method
+    for _ in range(3):  # wrong codes, then the captcha is asked
+        html = client.post(
+            "/login/verify?method=totp",
+            data={"csrf_token": token, "method": "totp", "code": "000000"},
+        ).get_data(as_text=True)
+        problems += [f"wrong code: {p}" for p in _a11y_problems(html)]
+    assert 'name="captcha_id"' in html and 'role="alert"' in html
     assert not problems, "\n".join(problems)
