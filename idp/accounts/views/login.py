@@ -53,7 +53,7 @@ def _render(form: LoginForm, error: str | None = None, notice: str | None = None
     )
 
 
-def _resend_confirmation(account) -> str:
+def resend_confirmation_notice(account) -> str:
     """The password matched an unconfirmed account: send the link again, say so."""
     if registration.is_expired(account):
         registration.resend(account.email)  # removes the expired registration
@@ -127,15 +127,15 @@ def _attempt(form: LoginForm, next_url: str | None):
     if result.outcome in (auth.LoginOutcome.LOCKED, auth.LoginOutcome.NOT_CONFIRMED):
         not_secret()  # the right password was given: its owner is talking to us
     if result.outcome is auth.LoginOutcome.LOCKED:
-        return _render(form, error=_locked_message())
+        return _render(form, error=locked_message())
     if result.outcome is auth.LoginOutcome.NOT_CONFIRMED:
-        return _render(form, notice=_resend_confirmation(result.account))
+        return _render(form, notice=resend_confirmation_notice(result.account))
     # Same answer for an unknown account and a wrong password.
     form.captcha_enabled = throttle.state().captcha_required
     return _render(form, error=_("Identifiant ou mot de passe incorrect."))
 
 
-def _locked_message() -> str:
+def locked_message() -> str:
     phone = current_app.config["SUPPORT_PHONE"]
     message = _("Votre compte est bloqué.")
     if phone:

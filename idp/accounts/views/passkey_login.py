@@ -22,7 +22,7 @@ from idp.accounts.factors import passkey_ceremony as ceremony
 from idp.accounts.factors import passkeys
 from idp.accounts.models import Account
 from idp.accounts.views.blueprint import bp
-from idp.accounts.views.login import _locked_message, _resend_confirmation
+from idp.accounts.views.login import locked_message, resend_confirmation_notice
 from idp.accounts.views.passkeys import credential_of, rate_limit, refusal, refused
 from idp.core.extensions import db, limiter
 
@@ -43,10 +43,10 @@ def _inactive(account: Account):
     if account.is_locked:
         audit.record("login.locked", account=account, method="passkey")
         db.session.commit()
-        return refused(_locked_message(), 403)
+        return refused(locked_message(), 403)
     audit.record("login.passkey_failed", account=account, reason="not_confirmed", purpose="login")
     db.session.commit()
-    return refused(_resend_confirmation(account), 403)
+    return refused(resend_confirmation_notice(account), 403)
 
 
 # --- Without password ------------------------------------------------------------------
