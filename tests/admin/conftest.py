@@ -77,7 +77,7 @@ def admin_id(make_account) -> int:
     return make_account(ADMIN_EMAIL, admin=True, given_name="Ada")
 
 
-def session_for(app, account_id: int, amr: tuple[str, ...] = ("pwd",)):
+def session_for(app, account_id: int, amr: list[str] | None = None):
     """A test client whose session is that of `account_id` (see tests/support/sessions.py)."""
     return signed_in(app, account_id, amr)
 
