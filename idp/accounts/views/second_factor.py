@@ -80,12 +80,13 @@ def second_factor_step():
         return redirect(url_for("accounts.security", next=state.next_url or "/"))
     method = _chosen(kinds)
     throttle = LoginThrottle(state.account, "", request.remote_addr)
+    limits = throttle.state()
     form = SecondFactorForm()
-    form.captcha_enabled = throttle.state().captcha_required
+    form.captcha_enabled = limits.captcha_required
     if request.method == "GET" or method not in CODE_METHODS:
         return _render(state, kinds, method, form)
-    if wait := throttle.state().wait:
-        return _render(state, kinds, method, form, error=wait_message(wait), status=429)
+    if limits.wait:
+        return _render(state, kinds, method, form, error=wait_message(limits.wait), status=429)
     if form.captcha_renew_requested() or not form.validate():
         return _render(state, kinds, method, form)
     code = form.code.data or ""
