@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -204,6 +204,8 @@ class LogoutFrames:
 
     services: int  # how many services received a code in the session
     frames: list[str]  # front-channel logout addresses to load in hidden iframes
+    told: list[str] = field(default_factory=list)  # names of the services told, first used first
+    untold: list[str] = field(default_factory=list)  # names of those with no logout address
 
 
 def end_sessions(
@@ -252,12 +254,23 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
     `everywhere`, every other session of the account too, all its tokens revoked).
 
     `redirect_uri`: a post-logout redirect already validated for its client (state
-    included), or None to continue to Compte's login page."""
+    included): the page goes on there by itself once the services are told. None: the
+    page "Vous êtes déconnecté" stays, naming the services that were told."""
     sid = session.get("sid")
     account = current_user._get_current_object() if current_user.is_authenticated else None
     found = answers(signals.logout_requested, sid=sid) if sid else []
+    frames = [url for plan in found for url in plan.frames]  # only this browser's sid
+    if account is not None and everywhere:
+        # The other sessions' services are told too (back-channel): the page names them.
+        found += [
+            plan
+            for other in _open_sids(account)
+            if other != sid
+            for plan in answers(signals.logout_requested, sid=other)
+        ]
     services = sum(plan.services for plan in found)
-    frames = [url for plan in found for url in plan.frames]
+    told = list(dict.fromkeys(name for plan in found for name in plan.told))
+    untold = [n for n in dict.fromkeys(n for p in found for n in p.untold) if n not in told]
     if account is not None:
         record("logout", account=account, sid_known=bool(sid), clients=services)
         end_sessions(  # commits the event with the sessions' end
@@ -268,12 +281,13 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
         )
         logout_user()
     _forget_login()
-    continue_url = redirect_uri or url_for("accounts.login")
     response = make_response(
         render_template(
             "accounts/logged_out.html",
             frames=frames,
-            continue_url=continue_url,
+            redirect_uri=redirect_uri,
+            told=told,
+            untold=untold,
             everywhere=everywhere,
         )
     )
@@ -289,6 +303,13 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
         response.headers["Location"] = redirect_uri
     current_app.logger.info("logout: %d relying parties notified", services)
     return response
+
+
+def _open_sids(account: Account) -> list[str]:
+    query = sa.select(BrowserSession.sid).where(
+        BrowserSession.account_id == account.id, BrowserSession.ended_at.is_(None)
+    )
+    return list(db.session.scalars(query))
 
 
 def _origin(url: str) -> str:
