@@ -33,7 +33,6 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask_login import current_user, logout_user, user_logged_in
 

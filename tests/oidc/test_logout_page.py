@@ -45,7 +45,7 @@ def _told(html: str) -> list[str]:
 def _ends_on_logged_out_page(response, names: list[str]) -> str:
     html = text(response)
     assert response.status_code == 200, html[:500]
-    assert "<h1 id=\"logged-out-title\">Vous êtes déconnecté</h1>" in html
+    assert '<h1 id="logged-out-title">Vous êtes déconnecté</h1>' in html
     assert _told(html) == names
     assert "data-continue" not in html  # the page stays: nothing sends it on to the login
     return html
@@ -98,9 +98,7 @@ def test_rp_logout_with_registered_redirect_goes_back_to_the_service(app, person
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_rp_logout_without_hint_confirms_then_names_the_services(
-    app, person, services, method
-):
+def test_rp_logout_without_hint_confirms_then_names_the_services(app, person, services, method):
     """Without id_token_hint (GET or POST), the confirmation page's "Me déconnecter" ends on
     the same page, naming the services; nothing is redirected (no client to trust)."""
     client, _ = _using(app, person, services)
@@ -114,10 +112,10 @@ def test_rp_logout_without_hint_confirms_then_names_the_services(
 
 
 def test_sessions_page_this_device_names_the_services(app, person, services):
-    """"Se déconnecter de cet appareil" on this browser's entry is the ordinary logout."""
+    """ "Se déconnecter de cet appareil" on this browser's entry is the ordinary logout."""
     client, _ = _using(app, person, services)
     page = text(client.get("/account/sessions"))
-    session_id = re.search(r'/account/sessions/(\d+)/logout', page).group(1)
+    session_id = re.search(r"/account/sessions/(\d+)/logout", page).group(1)
     response = client.post(
         f"/account/sessions/{session_id}/logout", data={"csrf_token": csrf_of(page)}
     )
@@ -125,7 +123,7 @@ def test_sessions_page_this_device_names_the_services(app, person, services):
 
 
 def test_logout_everywhere_names_the_services_of_every_session(app, person, services):
-    """"Se déconnecter partout" names the services of this browser and of the others."""
+    """ "Se déconnecter partout" names the services of this browser and of the others."""
     here, _ = _using(app, person, services[:1])
     _using(app, person, services[1:])  # another browser, another service
     page = text(here.get("/account/sessions"))
