@@ -7,6 +7,10 @@ on every request that looks at the person: ended, account locked or deleted, pas
 changed, idle longer than SESSION_IDLE_TIMEOUT, older than SESSION_MAX_LIFETIME — any of
 these and the request is anonymous, whatever the cookie says (a copied cookie included).
 
+"Rester connecté" (`remember_session`) makes a longer session: REMEMBER_SESSION_LIFETIME
+from its login, without idle timeout, in a cookie that outlives the browser and expires
+when the server-side session ends (`RememberedSessionCookie`). It ends like any other.
+
 `end_sessions()` is the one place where sessions end for good (logout, "Se déconnecter
 partout", password change and reset, lock, deletion): rows ended, then, through the
 signals of idp/accounts/signals.py, the tokens issued in them revoked and each relying
@@ -20,7 +24,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -34,6 +38,7 @@ from flask import (
     request,
     session,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user, logout_user, user_logged_in
 
 from idp.accounts import devices, signals
@@ -44,7 +49,7 @@ from idp.core.extensions import db, login_manager
 from idp.core.signals import answers
 
 # What Compte keeps in the cookie about a login (Flask-Login adds _user_id, _fresh, _id).
-SESSION_KEYS = ("sid", "auth_time", "amr", "oidc_reauth")
+SESSION_KEYS = ("sid", "auth_time", "amr", "oidc_reauth", "remember_until")
 LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember_seconds")
 # last_seen_at is written at most this often (or a quarter of the idle timeout).
 TOUCH_EVERY = timedelta(seconds=60)
@@ -57,6 +62,15 @@ TOUCH_EVERY = timedelta(seconds=60)
 class Lifetimes:
     idle: timedelta
     absolute: timedelta
+    remembered: timedelta = timedelta(0)  # "Rester connecté" (0: off)
+
+
+def remembered_until(row: BrowserSession, lifetimes: Lifetimes) -> datetime | None:
+    """When a "Rester connecté" session ends (None for an ordinary one, or when the
+    feature is off: the session then ends as an ordinary one)."""
+    if not row.remembered or not lifetimes.remembered:
+        return None
+    return row.created_at + lifetimes.remembered
 
 
 def why_not_live(
@@ -78,6 +92,8 @@ def why_not_live(
         return "locked"
     if not account.is_confirmed:
         return "unconfirmed"
+    if (until := remembered_until(row, lifetimes)) is not None:
+        return "expired" if now > until else None
     if now - row.last_seen_at > lifetimes.idle:
         return "idle"
     if now - row.created_at > lifetimes.absolute:
@@ -90,6 +106,7 @@ def lifetimes() -> Lifetimes:
     return Lifetimes(
         idle=timedelta(seconds=int(config["SESSION_IDLE_TIMEOUT"])),
         absolute=timedelta(seconds=int(config["SESSION_MAX_LIFETIME"])),
+        remembered=timedelta(seconds=int(config["REMEMBER_SESSION_LIFETIME"])),
     )
 
 
@@ -108,6 +125,7 @@ def _parse_user_id(user_id: str) -> tuple[int, int | None] | None:
 def _forget_login() -> None:
     for key in LOGIN_KEYS + SESSION_KEYS:
         session.pop(key, None)
+    session.permanent = False  # back to a cookie that ends with the browser
 
 
 def _session_is_clean() -> bool:
@@ -183,7 +201,36 @@ def on_logged_in(sender: Flask, user: Account, **_: object) -> None:
     session["sid"] = sid
 
 
+def remember_session() -> None:
+    """ "Rester connecté" for this browser's session, just opened: it lasts
+    REMEMBER_SESSION_LIFETIME from its login, and its cookie is kept until then. Nothing
+    when the feature is off. Not committed."""
+    limits = lifetimes()
+    sid = session.get("sid")
+    if not limits.remembered or not isinstance(sid, str):
+        return
+    row = db.session.scalar(sa.select(BrowserSession).where(BrowserSession.sid == sid))
+    if row is None:
+        return
+    row.remembered = True
+    until = remembered_until(row, limits)
+    session.permanent = True
+    session["remember_until"] = int(until.replace(tzinfo=UTC).timestamp())
+
+
+class RememberedSessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, whose expiry, for a "Rester connecté" session, is the end of
+    the server-side session: never further, and not pushed back by each request."""
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        until = session.get("remember_until")
+        if session.permanent and isinstance(until, int):
+            return datetime.fromtimestamp(until, UTC)
+        return super().get_expiration_time(app, session)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = RememberedSessionCookie()
     login_manager.user_loader(load_session_account)
     user_logged_in.connect(on_logged_in, app)
     devices.init_app(app)
