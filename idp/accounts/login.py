@@ -16,6 +16,7 @@ from idp.accounts import nir
 from idp.accounts.models import Account
 from idp.accounts.passwords import dummy_hash, hash_password, needs_rehash, verify_password
 from idp.accounts.services import find_by_email
+from idp.accounts.sessions import remember_session
 from idp.accounts.throttle import LoginThrottle, allowed_without_captcha
 from idp.core.clock import utcnow
 from idp.core.extensions import db
@@ -116,14 +117,20 @@ def attempt(
     return Result(LoginOutcome.OK, account)
 
 
-def open_session(account: Account, amr: list[str] | tuple[str, ...] = ("pwd",)) -> None:
+def open_session(
+    account: Account, amr: list[str] | tuple[str, ...] = ("pwd",), *, remember: bool = False
+) -> None:
     """Log the account in (fresh), record auth_time and the methods used (`amr`, RFC 8176),
-    audit, commit."""
+    audit, commit. `remember`: "Rester connecté" was ticked (a longer session, see
+    sessions.remember_session)."""
     account.last_login_at = utcnow()
     session["amr"] = list(amr)
     login_user(account, fresh=True)
     session["auth_time"] = int(time.time())
-    audit.record("login.succeeded", account=account, amr=list(amr))
+    if remember:
+        remember_session()
+    details = {"remembered": True} if remember and session.permanent else {}
+    audit.record("login.succeeded", account=account, amr=list(amr), **details)
     db.session.commit()
 
 

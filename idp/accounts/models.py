@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.core.clock import utcnow
@@ -165,6 +165,11 @@ class BrowserSession(db.Model):
     # Updated at most once a minute (SESSION_IDLE_TIMEOUT counts from it).
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     ended_at: Mapped[datetime | None]
+    # "Rester connecté" was ticked: the session lasts REMEMBER_SESSION_LIFETIME from its
+    # login (no idle timeout) and its cookie outlives the browser until then.
+    remembered: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
     # Why it ended: logout, logout_everywhere, idle, expired, password_changed, locked…
     ended_reason: Mapped[str | None] = mapped_column(String(24))
     ip_address: Mapped[str | None] = mapped_column(String(45))

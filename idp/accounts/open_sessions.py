@@ -14,7 +14,13 @@ from idp.accounts import signals
 from idp.accounts.devices import describe_agent
 from idp.accounts.models import Account, BrowserSession
 from idp.accounts.places import place_of
-from idp.accounts.sessions import current_sid, end_sessions, lifetimes, why_not_live
+from idp.accounts.sessions import (
+    current_sid,
+    end_sessions,
+    lifetimes,
+    remembered_until,
+    why_not_live,
+)
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.core.rows import get_row
@@ -33,19 +39,27 @@ class OpenSession:
     created_at: datetime
     last_seen_at: datetime
     services: list[str] = field(default_factory=list)
+    remembered_until: datetime | None = None  # "Rester connecté": when it ends
 
 
 def live_rows(account: Account) -> list[BrowserSession]:
     """The account's sessions still in use (not ended, nor idle or expired), most
     recently seen first."""
     now, limits = utcnow(), lifetimes()
+    ordinary = sa.and_(
+        BrowserSession.last_seen_at > now - limits.idle,
+        BrowserSession.created_at > now - limits.absolute,
+    )
+    remembered = sa.and_(
+        BrowserSession.remembered.is_(True),
+        BrowserSession.created_at > now - limits.remembered,
+    )
     rows = db.session.scalars(
         sa.select(BrowserSession)
         .where(
             BrowserSession.account_id == account.id,
             BrowserSession.ended_at.is_(None),
-            BrowserSession.last_seen_at > now - limits.idle,
-            BrowserSession.created_at > now - limits.absolute,
+            sa.or_(ordinary, remembered),
         )
         .order_by(BrowserSession.last_seen_at.desc(), BrowserSession.id.desc())
     )
@@ -63,7 +77,7 @@ def _services(sids: list[str]) -> dict[str, list[str]]:
 
 def open_sessions(account: Account) -> list[OpenSession]:
     """What the sessions page lists: this browser first, then the most recently seen."""
-    rows = live_rows(account)
+    rows, limits = live_rows(account), lifetimes()
     this = current_sid()
     services = _services([row.sid for row in rows])
     entries = [
@@ -75,6 +89,7 @@ def open_sessions(account: Account) -> list[OpenSession]:
             created_at=row.created_at,
             last_seen_at=row.last_seen_at,
             services=services.get(row.sid, []),
+            remembered_until=remembered_until(row, limits),
         )
         for row in rows
     ]

@@ -40,6 +40,7 @@ class Pending:
     amr: list[str]  # methods used so far ("pwd")
     next_url: str | None
     step_up: bool  # the account is already signed in in this browser
+    remember: bool = False  # "Rester connecté" was ticked on the login page
 
 
 def combine(first: list[str], methods: list[str]) -> list[str]:
@@ -55,14 +56,23 @@ def is_multi_factor(amr: list[str] | None) -> bool:
     return MFA in (amr or [])
 
 
-def begin(account: Account, amr: list[str], next_url: str | None, *, step_up: bool) -> None:
-    """Keep the pending sign-in of `account` (first step passed with `amr`)."""
+def begin(
+    account: Account,
+    amr: list[str],
+    next_url: str | None,
+    *,
+    step_up: bool,
+    remember: bool = False,
+) -> None:
+    """Keep the pending sign-in of `account` (first step passed with `amr`; `remember`:
+    "Rester connecté" was ticked, for the session the second step opens)."""
     session[PENDING_KEY] = {
         "account": account.id,
         "epoch": account.session_epoch,
         "amr": list(amr),
         "next": safe_next(next_url),
         "step_up": step_up,
+        "remember": remember,
         "at": int(time.time()),
     }
 
@@ -82,7 +92,13 @@ def pending() -> Pending | None:
     if state.get("step_up") and login.signed_in_account_id() != account.id:
         cancel()  # signed out or someone else meanwhile
         return None
-    return Pending(account, list(state.get("amr") or []), state.get("next"), bool(state["step_up"]))
+    return Pending(
+        account,
+        list(state.get("amr") or []),
+        state.get("next"),
+        bool(state["step_up"]),
+        remember=bool(state.get("remember")),
+    )
 
 
 def cancel() -> None:
@@ -105,7 +121,7 @@ def complete(state: Pending, methods: list[str]) -> str:
         audit.record("login.succeeded", account=state.account, amr=amr, step_up=True)
         db.session.commit()
     else:
-        login.open_session(state.account, amr=amr)
+        login.open_session(state.account, amr=amr, remember=state.remember)
     return landing(state.next_url)
 
 

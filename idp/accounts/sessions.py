@@ -7,6 +7,10 @@ on every request that looks at the person: ended, account locked or deleted, pas
 changed, idle longer than SESSION_IDLE_TIMEOUT, older than SESSION_MAX_LIFETIME — any of
 these and the request is anonymous, whatever the cookie says (a copied cookie included).
 
+"Rester connecté" (`remember_session`) makes a longer session: REMEMBER_SESSION_LIFETIME
+from its login, without idle timeout, in a cookie that outlives the browser and expires
+when the server-side session ends (`RememberedSessionCookie`). It ends like any other.
+
 `end_sessions()` is the one place where sessions end for good (logout, "Se déconnecter
 partout", password change and reset, lock, deletion): rows ended, then, through the
 signals of idp/accounts/signals.py, the tokens issued in them revoked and each relying
@@ -19,8 +23,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -33,8 +37,8 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user, logout_user, user_logged_in
 
 from idp.accounts import devices, signals
@@ -45,7 +49,7 @@ from idp.core.extensions import db, login_manager
 from idp.core.signals import answers
 
 # What Compte keeps in the cookie about a login (Flask-Login adds _user_id, _fresh, _id).
-SESSION_KEYS = ("sid", "auth_time", "amr", "oidc_reauth")
+SESSION_KEYS = ("sid", "auth_time", "amr", "oidc_reauth", "remember_until")
 LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_remember_seconds")
 # last_seen_at is written at most this often (or a quarter of the idle timeout).
 TOUCH_EVERY = timedelta(seconds=60)
@@ -58,6 +62,15 @@ TOUCH_EVERY = timedelta(seconds=60)
 class Lifetimes:
     idle: timedelta
     absolute: timedelta
+    remembered: timedelta = timedelta(0)  # "Rester connecté" (0: off)
+
+
+def remembered_until(row: BrowserSession, lifetimes: Lifetimes) -> datetime | None:
+    """When a "Rester connecté" session ends (None for an ordinary one, or when the
+    feature is off: the session then ends as an ordinary one)."""
+    if not row.remembered or not lifetimes.remembered:
+        return None
+    return row.created_at + lifetimes.remembered
 
 
 def why_not_live(
@@ -79,6 +92,8 @@ def why_not_live(
         return "locked"
     if not account.is_confirmed:
         return "unconfirmed"
+    if (until := remembered_until(row, lifetimes)) is not None:
+        return "expired" if now > until else None
     if now - row.last_seen_at > lifetimes.idle:
         return "idle"
     if now - row.created_at > lifetimes.absolute:
@@ -91,6 +106,7 @@ def lifetimes() -> Lifetimes:
     return Lifetimes(
         idle=timedelta(seconds=int(config["SESSION_IDLE_TIMEOUT"])),
         absolute=timedelta(seconds=int(config["SESSION_MAX_LIFETIME"])),
+        remembered=timedelta(seconds=int(config["REMEMBER_SESSION_LIFETIME"])),
     )
 
 
@@ -109,6 +125,7 @@ def _parse_user_id(user_id: str) -> tuple[int, int | None] | None:
 def _forget_login() -> None:
     for key in LOGIN_KEYS + SESSION_KEYS:
         session.pop(key, None)
+    session.permanent = False  # back to a cookie that ends with the browser
 
 
 def _session_is_clean() -> bool:
@@ -184,7 +201,36 @@ def on_logged_in(sender: Flask, user: Account, **_: object) -> None:
     session["sid"] = sid
 
 
+def remember_session() -> None:
+    """ "Rester connecté" for this browser's session, just opened: it lasts
+    REMEMBER_SESSION_LIFETIME from its login, and its cookie is kept until then. Nothing
+    when the feature is off. Not committed."""
+    limits = lifetimes()
+    sid = session.get("sid")
+    if not limits.remembered or not isinstance(sid, str):
+        return
+    row = db.session.scalar(sa.select(BrowserSession).where(BrowserSession.sid == sid))
+    if row is None:
+        return
+    row.remembered = True
+    until = remembered_until(row, limits)
+    session.permanent = True
+    session["remember_until"] = int(until.replace(tzinfo=UTC).timestamp())
+
+
+class RememberedSessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, whose expiry, for a "Rester connecté" session, is the end of
+    the server-side session: never further, and not pushed back by each request."""
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        until = session.get("remember_until")
+        if session.permanent and isinstance(until, int):
+            return datetime.fromtimestamp(until, UTC)
+        return super().get_expiration_time(app, session)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = RememberedSessionCookie()
     login_manager.user_loader(load_session_account)
     user_logged_in.connect(on_logged_in, app)
     devices.init_app(app)
@@ -204,6 +250,8 @@ class LogoutFrames:
 
     services: int  # how many services received a code in the session
     frames: list[str]  # front-channel logout addresses to load in hidden iframes
+    told: list[str] = field(default_factory=list)  # names of the services told, first used first
+    untold: list[str] = field(default_factory=list)  # names of those with no logout address
 
 
 def end_sessions(
@@ -252,12 +300,23 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
     `everywhere`, every other session of the account too, all its tokens revoked).
 
     `redirect_uri`: a post-logout redirect already validated for its client (state
-    included), or None to continue to Compte's login page."""
+    included): the page goes on there by itself once the services are told. None: the
+    page "Vous êtes déconnecté" stays, naming the services that were told."""
     sid = session.get("sid")
     account = current_user._get_current_object() if current_user.is_authenticated else None
     found = answers(signals.logout_requested, sid=sid) if sid else []
+    frames = [url for plan in found for url in plan.frames]  # only this browser's sid
+    if account is not None and everywhere:
+        # The other sessions' services are told too (back-channel): the page names them.
+        found += [
+            plan
+            for other in _open_sids(account)
+            if other != sid
+            for plan in answers(signals.logout_requested, sid=other)
+        ]
     services = sum(plan.services for plan in found)
-    frames = [url for plan in found for url in plan.frames]
+    told = list(dict.fromkeys(name for plan in found for name in plan.told))
+    untold = [n for n in dict.fromkeys(n for p in found for n in p.untold) if n not in told]
     if account is not None:
         record("logout", account=account, sid_known=bool(sid), clients=services)
         end_sessions(  # commits the event with the sessions' end
@@ -268,12 +327,13 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
         )
         logout_user()
     _forget_login()
-    continue_url = redirect_uri or url_for("accounts.login")
     response = make_response(
         render_template(
             "accounts/logged_out.html",
             frames=frames,
-            continue_url=continue_url,
+            redirect_uri=redirect_uri,
+            told=told,
+            untold=untold,
             everywhere=everywhere,
         )
     )
@@ -289,6 +349,13 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
         response.headers["Location"] = redirect_uri
     current_app.logger.info("logout: %d relying parties notified", services)
     return response
+
+
+def _open_sids(account: Account) -> list[str]:
+    query = sa.select(BrowserSession.sid).where(
+        BrowserSession.account_id == account.id, BrowserSession.ended_at.is_(None)
+    )
+    return list(db.session.scalars(query))
 
 
 def _origin(url: str) -> str:

@@ -136,6 +136,12 @@ def finish_settings(settings: dict[str, Any], instance_path: Path) -> dict[str, 
     settings.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     settings.setdefault("REMEMBER_COOKIE_SECURE", secure)
     settings.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    # Flask refuses a session cookie signed longer ago than this: at least as long as a
+    # remembered session ("Rester connecté"), never less than Flask's own 31 days.
+    settings.setdefault(
+        "PERMANENT_SESSION_LIFETIME",
+        max(31 * 86400, int(settings.get("REMEMBER_SESSION_LIFETIME") or 0)),
+    )
     settings.setdefault("PREFERRED_URL_SCHEME", "https" if secure else "http")
     settings.setdefault("BABEL_DEFAULT_LOCALE", "fr")
     settings.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))

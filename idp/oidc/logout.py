@@ -107,9 +107,14 @@ def session_clients(sid: str | None) -> list[Client]:
     """The clients that received a code during browser session `sid`."""
     if not sid:
         return []
+    query = (
+        db.select(SessionClient)
+        .where(SessionClient.sid == sid)
+        .order_by(SessionClient.first_seen, SessionClient.id)
+    )
     return [
         row.client
-        for row in db.session.scalars(db.select(SessionClient).where(SessionClient.sid == sid))
+        for row in db.session.scalars(query)
         if row.client is not None and not row.client.disabled
     ]
 
@@ -147,9 +152,17 @@ def tell_services(app: Flask, *, account: Account, sids: list[str]) -> int:
 
 
 def logout_frames(app: Flask, *, sid: str) -> LogoutFrames:
-    """The services of this browser's session and their front-channel logout addresses."""
+    """The services of this browser's session, their front-channel logout addresses, and
+    their names for the logout page: told (a back- or front-channel logout address) or not
+    (the person must close them, their tokens are revoked all the same)."""
     clients = session_clients(sid)
-    return LogoutFrames(services=len(clients), frames=frontchannel_urls(sid, clients))
+    told = [c for c in clients if c.backchannel_logout_uri or c.frontchannel_logout_uri]
+    return LogoutFrames(
+        services=len(clients),
+        frames=frontchannel_urls(sid, clients),
+        told=[c.name for c in told],
+        untold=[c.name for c in clients if c not in told],
+    )
 
 
 def services_of_sessions(app: Flask, *, sids: list[str]) -> dict[str, list[str]]:

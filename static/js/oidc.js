@@ -7,19 +7,22 @@
     post.submit();
     return;
   }
-  // Logged-out page: wait for the front-channel iframes (or 3 s), then continue.
+  // Logged-out page. Going back to the service that asked for the logout: wait for the
+  // front-channel iframes (the window's load event waits for them; at most 3 s), then
+  // continue. Otherwise the page stays (it names the services that were told) and says
+  // when every iframe has answered.
+  var frames = document.querySelectorAll("iframe.oidc-frontchannel");
   var next = document.getElementById("oidc-continue");
-  if (next && next.dataset.continue) {
-    var frames = document.querySelectorAll("iframe.oidc-frontchannel");
-    var pending = frames.length;
-    var done = false;
-    var go = function () {
-      if (!done) { done = true; window.location.assign(next.dataset.continue); }
-    };
-    if (pending === 0) { return; }  // nothing loading: let the person read the page
-    frames.forEach(function (frame) {
-      frame.addEventListener("load", function () { pending -= 1; if (pending <= 0) { go(); } });
-    });
-    window.setTimeout(go, 3000);
-  }
+  var status = document.getElementById("logout-frames-done");
+  if (frames.length === 0 || !(next || status)) { return; }  // nothing loading: let the person read
+  var done = false;
+  var finish = function () {
+    if (done) { return; }
+    done = true;
+    if (next && next.dataset.continue) { window.location.assign(next.dataset.continue); }
+    else if (status) { status.hidden = false; }
+  };
+  if (document.readyState === "complete") { finish(); }
+  else { window.addEventListener("load", finish); }
+  if (next) { window.setTimeout(finish, 3000); }
 })();

@@ -33,6 +33,7 @@ OWNED_BY_FLASK_OR_EXTENSIONS = {
     "SESSION_COOKIE_SAMESITE": "Flask, always Lax",
     "SESSION_COOKIE_SECURE": "Flask, from ISSUER",
     "PREFERRED_URL_SCHEME": "Flask, from ISSUER",
+    "PERMANENT_SESSION_LIFETIME": "Flask, from REMEMBER_SESSION_LIFETIME",
     # Flask-Login's remember-me cookie: derived from ISSUER.
     "REMEMBER_COOKIE_HTTPONLY": "Flask-Login, always true",
     "REMEMBER_COOKIE_SECURE": "Flask-Login, from ISSUER",

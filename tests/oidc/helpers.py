@@ -175,3 +175,17 @@ def browser_tokens(live_server, browser, person, rp, **params) -> dict:
     result = exchange(live_server, rp, code, verifier)
     assert result.status_code == 200, result.text
     return result.json()
+
+
+def tokens_in_session(client, rp, scope: str = "openid") -> dict:
+    """Code flow with PKCE, in-process, in the browser session of `client` (a signed-in
+    test client): the service `rp` is then one this session opened. The token endpoint's
+    answer (checked 200)."""
+    verifier, challenge = pkce()
+    query = authorize_params(rp, challenge, scope=scope)
+    response = client.get("/oauth/authorize", query_string=query)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
+    answer = exchange_in_process(client.application, rp, code, verifier)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.json

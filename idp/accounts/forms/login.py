@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from idp.captcha.forms import CaptchaMixin
@@ -19,10 +19,14 @@ class LoginForm(CaptchaMixin, FlaskForm):
         validators=[DataRequired(_l("Indiquez votre identifiant.")), Length(max=254)],
     )
     password = password_field(_l("Mot de passe"), _l("Indiquez votre mot de passe."))
+    # Only shown, and only read, when REMEMBER_SESSION_LIFETIME is not 0.
+    remember = BooleanField(_l("Rester connecté"), default=False)
     submit = SubmitField(_l("Se connecter"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not current_app.config["REMEMBER_SESSION_LIFETIME"]:
+            del self.remember
         if current_app.config["LOGIN_WITH_NIR"]:
             self.identifier.label.text = _l("Courriel ou numéro de sécurité sociale")
 

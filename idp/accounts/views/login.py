@@ -114,10 +114,11 @@ def _attempt(form: LoginForm, next_url: str | None):
     if result.outcome is auth.LoginOutcome.OK:
         not_secret()  # signed in: the account's existence is no secret to its owner
         account = result.account
+        remember = bool(getattr(form, "remember", None) and form.remember.data)
         if factors.has_second_factor(account) and not trusted.is_trusted(account):
-            second_factor.begin(account, ["pwd"], next_url, step_up=False)
+            second_factor.begin(account, ["pwd"], next_url, step_up=False, remember=remember)
             return redirect(url_for("accounts.second_factor"))
-        auth.open_session(account)
+        auth.open_session(account, remember=remember)
         return _landing(next_url)
     if result.outcome is auth.LoginOutcome.WAIT:
         return _render(form, error=wait_message(result.wait), status=429)
