@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, redirect, render_template, request, url_for
+from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -48,9 +48,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # A service's logo on the login and registration pages (accounts/views/going_to.py).
+        images = " ".join(["'self'", "data:", *sorted(g.get("image_origins", ()))])
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; media-src 'self'; "
+            f"default-src 'self'; img-src {images}; media-src 'self'; "
             "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
         )
         if request.path.startswith(("/account", "/admin", "/login", "/register")):

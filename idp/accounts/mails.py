@@ -47,6 +47,12 @@ def confirmation_link(token: str) -> str:
     return external_url("accounts.register_confirm", token=token)
 
 
+def password_reset_link(token: str) -> str:
+    """The address of a password-reset link (also measured by profile.py, which keeps it
+    short enough for SMTP)."""
+    return external_url("accounts.password_reset", token=token)
+
+
 def _mail(
     kind: str, recipients: list[str], subject: str, send: bool, **context: Any
 ) -> OutboxMessage:
@@ -133,7 +139,7 @@ def password_reset(
         _("Réinitialisation de votre mot de passe"),
         send,
         account=account,
-        reset_url=external_url("accounts.password_reset", token=token),
+        reset_url=password_reset_link(token),
         validity_minutes=max_age // 60,
         login_url=external_url("accounts.login", identifier=account.email),
     )

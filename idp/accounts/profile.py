@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from idp import audit
-from idp.accounts import links, mails, policy, pwned
+from idp.accounts import links, mails, policy, pwned, return_address
 from idp.accounts.errors import (
     AccountError,
     InvalidCredentials,
@@ -104,15 +104,25 @@ def change_password(
     return mails.password_changed(account)
 
 
-def request_reset(email: str) -> OutboxMessage | None:
+def request_reset(
+    email: str, next_url: str | None = None, return_ref: str | None = None
+) -> OutboxMessage | None:
     """Mail a reset link when an account has this address; silent otherwise (no
     enumeration: the person is always shown the same answer, after the same work — the
     mail is prepared either way, and only stored and sent for an account). Returns the
-    queued message (None when no account), for callers that may tell the outcome."""
+    queued message (None when no account), for callers that may tell the outcome.
+    `next_url` and `return_ref`: the way back to the service the person came from
+    (idp/accounts/return_address.py), in the link as in a confirmation link."""
     account = find_by_email(email)
     target = account or stand_in(email)  # its mail is never sent
+
     # The epoch in the link: a change of password makes older links useless.
-    token = links.make_token(RESET, {"a": target.id, "e": target.session_epoch})
+    def fits(payload: dict) -> bool:
+        link = mails.password_reset_link(links.make_token(RESET, payload))
+        return len(link) <= int(current_app.config["CONFIRMATION_LINK_MAX_LENGTH"])
+
+    data = {"a": target.id, "e": target.session_epoch}
+    token = links.make_token(RESET, return_address.link_payload(data, next_url, return_ref, fits))
     max_age = int(current_app.config["RESET_MAX_AGE"])
     message = mails.password_reset(target, token, max_age=max_age, send=False)
     if account is None:
@@ -121,6 +131,13 @@ def request_reset(email: str) -> OutboxMessage | None:
         return None
     audit.record("password.reset_requested", account=account)  # committed with the mail
     return queue_prepared(message)
+
+
+def way_back_after_reset(token: str) -> str | None:
+    """Where a genuine reset link sends the person after signing in (the service they
+    came from), or None."""
+    data = links.peek_token(RESET, token) or {}
+    return return_address.from_link(data, int(current_app.config["RESET_MAX_AGE"]))
 
 
 def account_for_reset(token: str) -> Account:

@@ -12,17 +12,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from idp import audit
-from idp.accounts import links, mails, signals
+from idp.accounts import links, mails, return_address, signals
 from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance
 from idp.accounts.passwords import hash_password
-from idp.accounts.redirects import safe_next
 from idp.accounts.services import create_account, find_by_email, normalise_email, stand_in
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
@@ -54,6 +52,7 @@ class RegistrationData:
     invitation_token: str | None = None
     locale: str | None = None
     next_url: str | None = None  # where to go after the first login (checked by safe_next)
+    return_ref: str | None = None  # the exact address kept in the browser (return_address)
 
 
 @dataclass
@@ -92,32 +91,24 @@ def _link_max() -> int:
     return int(current_app.config["CONFIRMATION_LINK_MAX_LENGTH"])
 
 
-def _service_home(next_url: str) -> str | None:
-    """For `next` = an authorization request, the launcher page of its client: going there
-    after login signs the person in at once (and never replays a stale `state`)."""
-    parts = urlsplit(next_url)
-    if parts.path != "/oauth/authorize":
-        return None
-    client_id = (parse_qs(parts.query).get("client_id") or [""])[0]
-    urls = [entry.url for entry in services_opened() if entry.client_id == client_id]
-    return safe_next(urls[0]) if urls else None
-
-
 def confirmation_token(
-    account: Account, invitation_token: str | None = None, next_url: str | None = None
+    account: Account,
+    invitation_token: str | None = None,
+    next_url: str | None = None,
+    return_ref: str | None = None,
 ) -> str:
-    """The signed link payload; `next` rides along whole when the link stays short enough,
-    else as its service's home page, else not at all."""
+    """The signed link payload, with the way back (idp/accounts/return_address.py): the
+    reference of the exact address kept in the browser, and `next` whole when the link stays
+    short enough, else its service's home page, else nothing."""
     data = {"s": account.sub, "e": account.email}
     if invitation_token:
         data["i"] = invitation_token
-    next_url = safe_next(next_url)
-    for candidate in (next_url, next_url and _service_home(next_url)):
-        if candidate:
-            token = links.make_token(PURPOSE, {**data, "n": candidate})
-            if len(mails.confirmation_link(token)) <= _link_max():
-                return token
-    return links.make_token(PURPOSE, data)
+
+    def fits(payload: dict) -> bool:
+        token = links.make_token(PURPOSE, payload)
+        return len(mails.confirmation_link(token)) <= _link_max()
+
+    return links.make_token(PURPOSE, return_address.link_payload(data, next_url, return_ref, fits))
 
 
 def send_confirmation(
@@ -125,10 +116,11 @@ def send_confirmation(
     invitation_token: str | None = None,
     next_url: str | None = None,
     *,
+    return_ref: str | None = None,
     send: bool = True,
 ) -> OutboxMessage:
     """Mail the confirmation link (with `send=False`: only prepare the mail)."""
-    token = confirmation_token(account, invitation_token, next_url)
+    token = confirmation_token(account, invitation_token, next_url, return_ref)
     return mails.confirmation(
         account, token, services=services_opened(account), max_age=max_age(), send=send
     )
@@ -154,7 +146,11 @@ def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Submit
     audit.record("registration.duplicate_attempt", account=existing, reason=reason)
     db.session.commit()
     # Tell the owner; a still pending one most likely lost the first mail: a fresh link.
-    token = None if existing.is_confirmed else confirmation_token(existing, next_url=data.next_url)
+    token = (
+        None
+        if existing.is_confirmed
+        else confirmation_token(existing, next_url=data.next_url, return_ref=data.return_ref)
+    )
     mails.account_exists(
         existing, reason, token, services=services_opened(existing), max_age=max_age()
     )
@@ -202,11 +198,11 @@ def register(data: RegistrationData) -> Submitted:
         db.session.add(TermsAcceptance(account_id=account.id, version=data.terms_version))
     audit.record("account.registered", account=account, nir=bool(data.nir))
     db.session.commit()
-    send_confirmation(account, data.invitation_token, data.next_url)
+    send_confirmation(account, data.invitation_token, data.next_url, return_ref=data.return_ref)
     return Submitted(email=email)
 
 
-def resend(email: str, next_url: str | None = None) -> bool:
+def resend(email: str, next_url: str | None = None, return_ref: str | None = None) -> bool:
     """Send the confirmation link again when a registration is pending for `email`.
 
     Answers nothing about the address (the caller shows the same page in every case).
@@ -220,7 +216,7 @@ def resend(email: str, next_url: str | None = None) -> bool:
     # The same work whether a registration is pending or not (no enumeration by timing):
     # the mail is prepared with a stand-in, never stored, when there is nothing to send.
     target = account if pending else stand_in(email)
-    message = send_confirmation(target, next_url=next_url, send=False)
+    message = send_confirmation(target, next_url=next_url, return_ref=return_ref, send=False)
     if not pending:
         audit.record("registration.confirmation_resent", account=None, known=False)
         db.session.commit()
@@ -260,8 +256,9 @@ def confirm(token: str) -> Confirmation:
     account.email_confirmed_at = utcnow()
     audit.record("account.confirmed", account=account)
     db.session.commit()
-    # The invited service first; else where the person was going when they registered
-    # (checked again: the launcher's origins may have changed since the mail was sent).
+    # The invited service first; else where the person was going when they registered:
+    # the exact address when this browser kept it, else what the link carries (checked
+    # again: the launcher's origins may have changed since the mail was sent).
     landing = (
         first_answer(
             signals.landing_after_confirmation, account=account, invitation_token=data.get("i")
@@ -269,7 +266,7 @@ def confirm(token: str) -> Confirmation:
         if data.get("i")
         else None
     )
-    next_url = landing or safe_next(data.get("n"))
+    next_url = landing or return_address.from_link(data, max_age())
     return Confirmation("confirmed", account, next_url)
 
 

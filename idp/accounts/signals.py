@@ -44,6 +44,10 @@ service_origins = _signals.signal("service-origins")
 services_opened = _signals.signal("services-opened")
 # args: the registration page's query; return the invitation's pre-fill, or None.
 invitation_prefill = _signals.signal("invitation-prefill")
+# next_url: a safe return address; when it is an authorization request of a known, enabled
+# client (with a redirect URI registered for it), return {"name": …, "logo_uri": … or None}
+# (the login and registration pages name the service the person is going to), else None.
+requesting_service = _signals.signal("requesting-service")
 # account, invitation_token: just confirmed through a link that carried an invitation;
 # return where to go next (the invited service), or None.
 landing_after_confirmation = _signals.signal("landing-after-confirmation")

@@ -36,6 +36,7 @@ from idp.oidc import (
     guard,
     logout,
     prepared,
+    requesting_service,
     session_views,
     signals,
     tokens,
@@ -351,6 +352,7 @@ def init_app(app: Flask) -> None:
     app.extensions["compte.discovery"] = discovery.prepare(app)
     prepared.install(app)
     logout.init_app(app)
+    requesting_service.init_app(app)
     app.jinja_env.globals["oidc_connected_apps"] = session_views.connected_apps
     app.jinja_env.globals["oidc_logout_everywhere_form"] = LogoutEverywhereForm
     app.jinja_env.globals["oidc_describe_scopes"] = describe_scopes

@@ -9,6 +9,7 @@ from idp.accounts import sessions
 from idp.accounts.views import (  # noqa: F401
     data,
     devices,
+    going_to,
     login,
     passkey_login,
     passkeys,

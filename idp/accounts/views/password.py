@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from idp.accounts import policy, pwned, sessions
+from idp.accounts import policy, pwned, return_address, sessions
 from idp.accounts import profile as service
 from idp.accounts.errors import (
     InvalidCredentials,
@@ -19,6 +19,7 @@ from idp.accounts.errors import (
     PasswordReused,
 )
 from idp.accounts.forms.login import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
+from idp.accounts.redirects import safe_next
 from idp.accounts.steady import steady_answer
 from idp.accounts.views.blueprint import bp
 from idp.core.extensions import limiter
@@ -110,14 +111,20 @@ def password_change():
 @limiter.limit(_reset_rate_limit, methods=["POST"])
 def password_forgot():
     form = ForgotPasswordForm()
+    # Started from a service: the form posts to this same URL, so `next` stays along, and
+    # the link goes back there (idp/accounts/return_address.py).
+    next_url = safe_next(request.args.get("next"))
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
         # The same answer, after the same time, whether an account exists or not.
         with steady_answer("password_forgot"):
-            service.request_reset(form.email.data)
-            return render_template("accounts/password_forgot_sent.html", email=form.email.data)
-    return render_template("accounts/password_forgot.html", form=form)
+            ref = return_address.keep(next_url, int(current_app.config["RESET_MAX_AGE"]))
+            service.request_reset(form.email.data, next_url, ref)
+            return render_template(
+                "accounts/password_forgot_sent.html", email=form.email.data, next_url=next_url
+            )
+    return render_template("accounts/password_forgot.html", form=form, next_url=next_url)
 
 
 def _link_problem(error: Exception):
@@ -149,7 +156,8 @@ def password_reset(token: str):
                 _("Votre mot de passe a été changé. Vous pouvez maintenant vous connecter."),
                 "success",
             )
-            return redirect(url_for("accounts.login", identifier=account.email))
+            way_back = service.way_back_after_reset(token)
+            return redirect(url_for("accounts.login", identifier=account.email, next=way_back))
     return render_template(
         "accounts/password_reset.html",
         form=form,

@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from idp.accounts import mails, policy, pwned, registration, signals
+from idp.accounts import mails, policy, pwned, registration, return_address, signals
 from idp.accounts.forms.registration import (
     CancelForm,
     IdentityStepForm,
@@ -185,6 +185,7 @@ def register():
             current_app.config["TERMS_VERSION"],
             next_url,
         )
+        data.return_ref = return_address.keep(next_url, registration.max_age())
         with steady_answer("register"):  # an address with an account: the same answer
             return _finish(registration.register(data), wizard=False, next_url=next_url)
     form.prepare_captcha()
@@ -247,9 +248,10 @@ def _raw_identity(form) -> dict[str, Any]:
     }
 
 
-def _steps_context(step: int) -> dict[str, Any]:
+def _steps_context(step: int, next_url: str | None = None) -> dict[str, Any]:
     return {
         "step": step,
+        "next_url": safe_next(next_url),  # the service the person is going to, named
         "validity": mails.human_duration(registration.max_age()),
         "cancel_form": CancelForm(formdata=None) if step < 4 else None,
     }
@@ -290,9 +292,9 @@ def _step_terms(draft: dict[str, Any]):
     if request.method == "POST" and "terms" in draft:
         draft.pop("terms")
         _save_draft(draft)
-    return render_template("accounts/register_wizard_terms.html", form=form, **_steps_context(1)), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "accounts/register_wizard_terms.html", form=form, **_steps_context(1, next_url)
+    ), (400 if form.errors else 200)
 
 
 def _step_identity(draft: dict[str, Any]):
@@ -326,7 +328,7 @@ def _step_identity(draft: dict[str, Any]):
         "accounts/register_wizard_identity.html",
         form=form,
         invitation=invitation,
-        **_steps_context(2),
+        **_steps_context(2, draft.get("next")),
     ), (400 if form.errors else 200)
 
 
@@ -347,6 +349,7 @@ def _step_password(draft: dict[str, Any]):
             draft["terms"],
             next_url,
         )
+        data.return_ref = return_address.keep(next_url, registration.max_age())
         with steady_answer("register"):
             return _finish(registration.register(data), wizard=True, next_url=next_url)
     return render_template(
@@ -354,7 +357,7 @@ def _step_password(draft: dict[str, Any]):
         form=form,
         checklist=_checklist_for(form, names),
         names=[v for v in names.values() if v],
-        **_steps_context(3),
+        **_steps_context(3, draft.get("next")),
     ), (400 if form.errors else 200)
 
 
@@ -397,7 +400,9 @@ def register_resend():
         same = (pending.get("email") or "") == form.email.data.lower()
         # The same answer, after the same time, whether a registration is pending or not.
         with steady_answer("register_resend"):
-            registration.resend(form.email.data, safe_next(pending.get("next")) if same else None)
+            next_url = safe_next(pending.get("next")) if same else None
+            ref = return_address.keep(next_url, registration.max_age())
+            registration.resend(form.email.data, next_url, ref)
         flash(
             _(
                 "Si une inscription est en attente pour %(email)s, un nouveau courriel de "
