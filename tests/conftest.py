@@ -19,6 +19,7 @@ from idp.core.cli import AppContext
 from idp.core.extensions import db
 from idp.mail.sink import MailSink
 from idp.maintenance import stop_all_background, stop_background
+from tests.support.connections import close_left_open
 from tests.support.servers import free_port
 
 pytest_plugins = ["tests.support.captcha", "tests.support.browser", "tests.support.audit"]
@@ -134,10 +135,11 @@ def app(settings: dict, tmp_path: Path):
 
 @pytest.fixture(autouse=True)
 def no_background_work_left():
-    """Apps a test built on a database of its own may have started background work:
-    none of it outlives the test."""
+    """Apps a test built on a database of its own may have started background work, and
+    left database connections open: none of it outlives the test."""
     yield
     stop_all_background(timeout=10)
+    close_left_open()
 
 
 @pytest.fixture

@@ -210,7 +210,8 @@ def test_host_prefixed_secure_cookie_with_an_https_issuer(settings, tmp_path):
     with https.app_context():
         db.create_all()
     client = https.test_client()
-    page = client.get("/login", base_url="https://compte.example.org")
+    # Buffered: an unread answer would keep its database connection past dispose().
+    page = client.get("/login", base_url="https://compte.example.org", buffered=True)
     cookie = page.headers["Set-Cookie"]
     assert cookie.startswith("__Host-compte_session=")
     for part in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
