@@ -55,6 +55,9 @@ class Shots:
         self.count = 0
 
     def __call__(self, page: Page, name: str, docs: str | None = None) -> Path:
+        watch = getattr(page, "accessibility_watch", None)
+        if watch:
+            watch.check()  # every page photographed is checked by axe, at 1280 and 390 px
         self.count += 1
         path = self.folder / f"{self.count:02d}-{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
         page.screenshot(path=str(path), full_page=True)

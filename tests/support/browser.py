@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.accessibility import AccessibilityWatch, watch_actions
+
 CHROMIUM = os.environ.get("COMPTE_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -48,13 +50,18 @@ def chromium() -> Iterator:
 
 
 @pytest.fixture
-def page(chromium) -> Iterator:
-    """A fresh browser context (no cookies) and page, in French, 1280×900."""
+def page(chromium, monkeypatch) -> Iterator:
+    """A fresh browser context (no cookies) and page, in French, 1280×900; axe checks every
+    page it visits at 1280 and 390 px (tests/support/accessibility.py)."""
     context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    watch = AccessibilityWatch(tab)
+    watch_actions(tab, watch, monkeypatch.setattr)
+    tab.accessibility_watch = watch  # the screenshot fixtures check what they photograph
     try:
         yield tab
+        watch.check()  # the last page, which no action left
     finally:
         context.close()
 
@@ -65,6 +72,7 @@ def shot(page, output_dir: Path) -> Callable[[str], Path]:
     counter = {"n": 0}
 
     def take(name: str) -> Path:
+        page.accessibility_watch.check()
         counter["n"] += 1
         path = output_dir / f"{counter['n']:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
