@@ -5,6 +5,11 @@
    never ticked here: once the password changes, the server's mark for the former one is
    cleared, and the line says it is checked on submit.
 
+   Every mark is recomputed from the field's value when the page loads (after a failed
+   submit the field comes back empty: nothing stays ticked) and on each input. A polite
+   live region (#password-rules-summary) says "Critères respectés : 3 sur 4", changed only
+   when that number changes, so a screen reader is not told about every keystroke.
+
    <ul class="checklist" data-password-field="password"
        data-names="Ivan|Pierre"                          (fixed names, optional)
        data-name-fields="given_name family_name"         (ids of inputs holding names, optional)
@@ -63,6 +68,8 @@
     var items = Array.prototype.slice.call(list.querySelectorAll("li[data-rule]"));
     var okText = list.dataset.okText || (document.documentElement.lang === "en" ? "met" : "respecté");
     var koText = list.dataset.koText || (document.documentElement.lang === "en" ? "not met" : "non respecté");
+    var summary = document.getElementById(list.id + "-summary");
+    var summaryText = list.dataset.summary || "";
 
     function names() {
       var found = (list.dataset.names || "").split("|");
@@ -74,9 +81,17 @@
       return found.filter(Boolean);
     }
 
+    function announce(met, total) {
+      if (!summary || !summaryText) return;
+      var text = total ? summaryText.replace("{met}", met).replace("{total}", total) : "";
+      if (summary.textContent !== text) summary.textContent = text;
+    }
+
     function update() {
       var password = (input.value || "").normalize("NFC");
       var currentNames = names();
+      var met = 0;
+      var total = 0;
       items.forEach(function (li) {
         var test = "serverOnly" in li.dataset ? null : TESTS[li.dataset.rule];
         var state = li.querySelector(".rule-state");
@@ -92,10 +107,13 @@
           return;
         }
         var ok = test(password, parseInt(li.dataset.param || "0", 10), currentNames);
+        total++;
+        if (ok) met++;
         li.classList.toggle("ok", ok);
         li.classList.toggle("ko", !ok);
         state.textContent = " : " + (ok ? okText : koText);
       });
+      announce(met, password ? total : 0);
     }
 
     input.addEventListener("input", update);
@@ -103,7 +121,7 @@
       var el = document.getElementById(id);
       if (el) el.addEventListener("input", update);
     });
-    if (input.value) update();
+    update();
   }
 
   function init() {
