@@ -69,3 +69,14 @@ def test_invitations_refuse_markup_in_a_name(app):
         with pytest.raises(InvitationError) as refused:
             create_invitation(email="a@example.org", client_id=client_id, given_name=MARKUP)
         assert str(refused.value.args[0]) == MESSAGE
+
+
+def test_users_add_command_refuses_markup_in_a_name(app, cli):
+    """`compte users add` follows the same rule and creates nothing."""
+    result = cli(
+        "users", "add", "--email", "x@example.org", "--password", "Pw-2026-long",
+        "--given-name", MARKUP, "--family-name", "Pierre",
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "Le nom ne peut contenir que des lettres" in result.output
+    assert stored(app, "x@example.org") is None
