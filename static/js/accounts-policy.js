@@ -6,7 +6,8 @@
    cleared, and the line says it is checked on submit.
 
    Every mark is recomputed from the field's value when the page loads (after a failed
-   submit the field comes back empty: nothing stays ticked) and on each input. A polite
+   submit the field comes back empty: nothing stays ticked; a server-only rule that the
+   refused password failed keeps that mark until the next input) and on each input. A polite
    live region (#password-rules-summary) says "Critères respectés : 3 sur 4", changed only
    when that number changes, so a screen reader is not told about every keystroke.
 
@@ -87,7 +88,9 @@
       if (summary.textContent !== text) summary.textContent = text;
     }
 
-    function update() {
+    // atLoad: a server-only rule the refused password failed keeps that mark (its
+    // reason is also under the field) until the person types again.
+    function update(atLoad) {
       var password = (input.value || "").normalize("NFC");
       var currentNames = names();
       var met = 0;
@@ -100,6 +103,7 @@
           state.className = "sr-only rule-state";
           li.appendChild(state);
         }
+        if (atLoad === true && !test && li.classList.contains("ko")) return;
         if (!password || !test) {
           // No password yet, or a rule only the server can tell: neither met nor failed.
           li.classList.remove("ok", "ko");
@@ -116,12 +120,12 @@
       announce(met, password ? total : 0);
     }
 
-    input.addEventListener("input", update);
+    input.addEventListener("input", function () { update(false); });
     fieldIds.forEach(function (id) {
       var el = document.getElementById(id);
       if (el) el.addEventListener("input", update);
     });
-    update();
+    update(true);
   }
 
   function init() {

@@ -5,6 +5,7 @@ submit, with no rule left ticked for the emptied password field."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 
 @pytest.mark.browser
@@ -32,7 +33,7 @@ def test_password_toggle_checklist_and_error_focus(live_server, page, shot):
     shot("password-shown")
 
     page.get_by_role("button", name="Créer mon compte").click()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'form-errors'")
+    expect(page.locator("#form-errors")).to_be_focused()
     page.wait_for_load_state("load")  # every deferred script has run
     assert password.input_value() == "" and password.get_attribute("type") == "password"
     assert page.locator("#password-rules li.ok, #password-rules li.ko").count() == 0
