@@ -6,6 +6,7 @@ import click
 
 from idp.accounts import factors, maintenance
 from idp.accounts.errors import AccountError
+from idp.accounts.forms.names import name_problem, tidy_name
 from idp.accounts.services import create_account, find_by_email
 from idp.audit import record
 from idp.core.cli import AppContext, console_context, echo_json, pass_app
@@ -37,6 +38,11 @@ def add_user(
     """Create an account (the password policy is not applied: operators' choice)."""
 
     with ctx.app.app_context():
+        given_name, family_name = tidy_name(given_name), tidy_name(family_name)
+        for option, name in (("--given-name", given_name), ("--family-name", family_name)):
+            problem = name_problem(name)  # the rule of every name field of the pages
+            if problem:
+                raise click.BadParameter(problem, param_hint=option)
         try:
             account = create_account(
                 email=email,

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 
 from idp import audit
 from idp.accounts import mails
+from idp.accounts.forms.names import name_problem, tidy_name
 from idp.accounts.models import Account
 from idp.accounts.services import normalise_email
 from idp.admin.models import Invitation
@@ -102,6 +103,11 @@ def create_invitation(
     civility = (civility or "").strip().lower() or None
     if civility not in (None, *CIVILITIES):
         raise InvitationError(_("Civilité invalide : « mme » ou « m »."), "civility")
+    given_name, family_name = tidy_name(given_name), tidy_name(family_name)
+    for key, name in (("given_name", given_name), ("family_name", family_name)):
+        problem = name_problem(name)
+        if problem:  # the API and `compte invitations add` follow the page's rule
+            raise InvitationError(problem, key)
     days = max_age_days() if expires_in_days is None else int(expires_in_days)
     if not 1 <= days <= 365:
         raise InvitationError(_("La durée de validité va de 1 à 365 jours."), "expires_in_days")
@@ -110,8 +116,8 @@ def create_invitation(
         email=email,
         client_id=client_id,
         civility=civility,
-        given_name=(given_name or "").strip()[:100] or None,
-        family_name=(family_name or "").strip()[:100] or None,
+        given_name=given_name or None,
+        family_name=family_name or None,
         token_hash=secret_digest(token),
         created_by=getattr(created_by, "id", None),
         origin=origin,

@@ -5,6 +5,12 @@
    never ticked here: once the password changes, the server's mark for the former one is
    cleared, and the line says it is checked on submit.
 
+   Every mark is recomputed from the field's value when the page loads (after a failed
+   submit the field comes back empty: nothing stays ticked; a server-only rule that the
+   refused password failed keeps that mark until the next input) and on each input. A polite
+   live region (#password-rules-summary) says "Critères respectés : 3 sur 4", changed only
+   when that number changes, so a screen reader is not told about every keystroke.
+
    <ul class="checklist" data-password-field="password"
        data-names="Ivan|Pierre"                          (fixed names, optional)
        data-name-fields="given_name family_name"         (ids of inputs holding names, optional)
@@ -63,6 +69,8 @@
     var items = Array.prototype.slice.call(list.querySelectorAll("li[data-rule]"));
     var okText = list.dataset.okText || (document.documentElement.lang === "en" ? "met" : "respecté");
     var koText = list.dataset.koText || (document.documentElement.lang === "en" ? "not met" : "non respecté");
+    var summary = document.getElementById(list.id + "-summary");
+    var summaryText = list.dataset.summary || "";
 
     function names() {
       var found = (list.dataset.names || "").split("|");
@@ -74,9 +82,19 @@
       return found.filter(Boolean);
     }
 
-    function update() {
+    function announce(met, total) {
+      if (!summary || !summaryText) return;
+      var text = total ? summaryText.replace("{met}", met).replace("{total}", total) : "";
+      if (summary.textContent !== text) summary.textContent = text;
+    }
+
+    // atLoad: a server-only rule the refused password failed keeps that mark (its
+    // reason is also under the field) until the person types again.
+    function update(atLoad) {
       var password = (input.value || "").normalize("NFC");
       var currentNames = names();
+      var met = 0;
+      var total = 0;
       items.forEach(function (li) {
         var test = "serverOnly" in li.dataset ? null : TESTS[li.dataset.rule];
         var state = li.querySelector(".rule-state");
@@ -85,6 +103,7 @@
           state.className = "sr-only rule-state";
           li.appendChild(state);
         }
+        if (atLoad === true && !test && li.classList.contains("ko")) return;
         if (!password || !test) {
           // No password yet, or a rule only the server can tell: neither met nor failed.
           li.classList.remove("ok", "ko");
@@ -92,18 +111,21 @@
           return;
         }
         var ok = test(password, parseInt(li.dataset.param || "0", 10), currentNames);
+        total++;
+        if (ok) met++;
         li.classList.toggle("ok", ok);
         li.classList.toggle("ko", !ok);
         state.textContent = " : " + (ok ? okText : koText);
       });
+      announce(met, password ? total : 0);
     }
 
-    input.addEventListener("input", update);
+    input.addEventListener("input", function () { update(false); });
     fieldIds.forEach(function (id) {
       var el = document.getElementById(id);
       if (el) el.addEventListener("input", update);
     });
-    if (input.value) update();
+    update(true);
   }
 
   function init() {

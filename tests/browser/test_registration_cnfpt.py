@@ -18,7 +18,7 @@ PASSWORD = "Formation#2026"
 
 def fill_identity(page) -> None:
     """Every field of the registration form but the password, the captcha and the terms."""
-    page.get_by_label("M.", exact=True).check()
+    page.get_by_label("Monsieur", exact=True).check()
     page.get_by_label("Prénom").fill("Ivan")
     page.get_by_label("Nom", exact=True).fill("Pierre")
     page.get_by_label("Nom de naissance").fill("Pierre")
@@ -27,8 +27,8 @@ def fill_identity(page) -> None:
     page.locator("#email_confirm").fill(EMAIL)
     page.get_by_label("Courriel secondaire").fill("ivan.perso@yopmail.com")
     page.get_by_label("Téléphone fixe").fill("01 23 45 67 89")
-    page.get_by_label("Téléphone portable").fill("06 12 34 56 78")
-    page.get_by_label("Numéro de sécurité sociale").fill("1 85 05 78 006 084 91")
+    page.get_by_label("Téléphone mobile").fill("06 12 34 56 78")
+    page.get_by_label("Numéro de sécurité sociale", exact=True).fill("1 85 05 78 006 084 91")
 
 
 @pytest.mark.browser

@@ -24,7 +24,7 @@ ONE_TIME_CODE = {
 
 def six_digits(form, field) -> None:
     if field.data and not totp.is_well_formed(field.data):
-        raise ValidationError(_l("Le code comporte 6 chiffres, sans lettre (ex. : 123456)."))
+        raise ValidationError(_l("Le code comporte 6 chiffres, sans lettre (exemple : 123456)."))
 
 
 class TotpConfirmForm(FlaskForm):

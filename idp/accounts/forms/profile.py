@@ -14,9 +14,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from idp.accounts.forms.names import person_name, tidy_name
+from idp.accounts.forms.registration import CIVILITIES, DATE_INVALID
 from idp.core.forms import FlaskForm, email_field, password_field
 
 # A French or international number: digits with optional spaces, dots, dashes, a leading +.
@@ -25,7 +26,9 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9 .\-]{7,19}$")
 
 def phone_number(form, field) -> None:
     if field.data and not PHONE_RE.match(field.data.strip()):
-        raise ValidationError(_l("Ce numéro de téléphone n'est pas valide (ex. : 01 23 45 67 89)."))
+        raise ValidationError(
+            _l("Ce numéro de téléphone n'est pas valide (exemple : 01 23 45 67 89).")
+        )
 
 
 def plausible_birthdate(form, field) -> None:
@@ -40,26 +43,26 @@ def strip(value):
 class IdentityForm(FlaskForm):
     civility = RadioField(
         _l("Civilité"),
-        choices=[SelectChoice("mme", _l("Madame")), SelectChoice("m", _l("Monsieur"))],
+        choices=CIVILITIES,
         validators=[DataRequired(_l("Choisissez une civilité."))],
     )
     given_name = StringField(
         _l("Prénom"),
-        filters=[strip],
-        validators=[DataRequired(_l("Indiquez votre prénom.")), Length(max=100)],
+        filters=[tidy_name],
+        validators=[DataRequired(_l("Indiquez votre prénom.")), person_name],
     )
     family_name = StringField(
         _l("Nom"),
-        filters=[strip],
-        validators=[DataRequired(_l("Indiquez votre nom.")), Length(max=100)],
+        filters=[tidy_name],
+        validators=[DataRequired(_l("Indiquez votre nom.")), person_name],
     )
     birth_name = StringField(
-        _l("Nom de naissance"), filters=[strip], validators=[Optional(), Length(max=100)]
+        _l("Nom de naissance"), filters=[tidy_name], validators=[Optional(), person_name]
     )
     birthdate = DateField(
         _l("Date de naissance"),
         format=["%Y-%m-%d", "%d/%m/%Y"],
-        invalid_value_message=_l("Date invalide : utilisez le format JJ/MM/AAAA."),
+        invalid_value_message=DATE_INVALID,
         validators=[Optional(), plausible_birthdate],
     )
     phone = StringField(

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -25,12 +26,16 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from idp.accounts import nir as nir_rules
 from idp.accounts import policy, pwned
+from idp.accounts.forms.names import person_name, tidy_name
 from idp.captcha.forms import CaptchaMixin
 from idp.core.forms import FlaskForm
 
 PHONE = re.compile(r"^(?:\+[1-9][0-9]{7,14}|0[1-9][0-9]{8})$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]+")
-CIVILITIES = [SelectChoice("mme", _l("Mme")), SelectChoice("m", _l("M."))]
+# The glossary (docs/glossary.md): civilities in full, one date format, "mobile".
+CIVILITIES = [SelectChoice("mme", _l("Madame")), SelectChoice("m", _l("Monsieur"))]
+DATE_FORMAT_HINT = _l("Format : JJ/MM/AAAA (exemple : 14/08/1985).")
+DATE_INVALID = _l("Date invalide : utilisez le format JJ/MM/AAAA.")
 
 
 def strip(value: str | None) -> str | None:
@@ -53,11 +58,6 @@ def _email_validators(required: bool) -> list:
 class IdentityForm(FlaskForm):
     """Who the person is and how to reach them (step 2 of the wizard)."""
 
-    nir = StringField(
-        _l("Numéro de sécurité sociale"),
-        filters=[strip],
-        render_kw={"inputmode": "text", "spellcheck": "false", "autocapitalize": "characters"},
-    )
     civility = RadioField(
         _l("Civilité"),
         choices=CIVILITIES,
@@ -65,30 +65,28 @@ class IdentityForm(FlaskForm):
     )
     given_name = StringField(
         _l("Prénom"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Indiquez votre prénom.")),
-            Length(max=100, message=_l("100 caractères au plus.")),
-        ],
+        filters=[tidy_name],
+        validators=[DataRequired(_l("Indiquez votre prénom.")), person_name],
     )
     family_name = StringField(
         _l("Nom"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Indiquez votre nom.")),
-            Length(max=100, message=_l("100 caractères au plus.")),
-        ],
+        filters=[tidy_name],
+        validators=[DataRequired(_l("Indiquez votre nom.")), person_name],
     )
     birth_name = StringField(
-        _l("Nom de naissance"),
-        filters=[strip],
-        validators=[Optional(), Length(max=100, message=_l("100 caractères au plus."))],
+        _l("Nom de naissance"), filters=[tidy_name], validators=[Optional(), person_name]
     )
     birthdate = DateField(
         _l("Date de naissance"),
         # ISO first (what <input type="date"> sends and shows); jj/mm/aaaa when typed by hand.
         format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message=DATE_INVALID,
         validators=[InputRequired(_l("Indiquez votre date de naissance (jour, mois, année)."))],
+    )
+    nir = StringField(
+        _l("Numéro de sécurité sociale"),
+        filters=[strip],
+        render_kw={"inputmode": "text", "spellcheck": "false", "autocapitalize": "characters"},
     )
     email = EmailField(_l("Courriel"), filters=[strip], validators=_email_validators(True))
     email_confirm = EmailField(
@@ -100,7 +98,7 @@ class IdentityForm(FlaskForm):
         _l("Courriel secondaire"), filters=[strip], validators=_email_validators(False)
     )
     phone = TelField(_l("Téléphone fixe"), filters=[strip], validators=[Optional()])
-    mobile = TelField(_l("Téléphone portable"), filters=[strip], validators=[Optional()])
+    mobile = TelField(_l("Téléphone mobile"), filters=[strip], validators=[Optional()])
     invitation_token = HiddenField()
 
     def __init__(self, *args, **kwargs) -> None:
@@ -110,6 +108,8 @@ class IdentityForm(FlaskForm):
             del self.nir
         elif mode == "required":
             self.nir.flags.required = True
+        else:  # optional: shown after the contact fields, and listed so in the error summary
+            self._fields.move_to_end("nir")
         self.email_locked = False
 
     def validate_nir(self, field) -> None:
@@ -121,6 +121,29 @@ class IdentityForm(FlaskForm):
         if message:
             raise ValidationError(_(message))
         field.data = nir_rules.normalise(field.data)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        nir = self.nir.data if "nir" in self else None
+        if not nir or self.nir.errors or self.civility.errors or self.birthdate.errors:
+            return valid
+        found = nir_rules.disagreement(nir, self.civility.data, self.birthdate.data)
+        if found is None:
+            return valid
+        # The error goes to the field the NIR contradicts: that is the one to check first
+        # (a NIR's key makes a typo in it unlikely).
+        self[found.field].errors.append(self._disagreement_message(found))
+        return False
+
+    def _disagreement_message(self, found: nir_rules.Disagreement) -> str:
+        born = self.birthdate.data
+        return _(
+            found.message,
+            digit=found.digit,
+            nir_year=str(found.year),
+            nir_month=format_date(date(born.year, found.month or 1, 1), "MMMM y") if born else "",
+            birthdate=format_date(born, "d MMMM y") if born else "",
+        )
 
     def validate_birthdate(self, field) -> None:
         if field.data and not (date(1900, 1, 1) <= field.data <= date.today()):

@@ -37,7 +37,14 @@ def wait_message(seconds: int) -> str:
     )
 
 
-def _render(form: LoginForm, error: str | None = None, notice: str | None = None, status=200):
+def _render(
+    form: LoginForm,
+    error: str | None = None,
+    notice: str | None = None,
+    status=200,
+    wrong_credentials: bool = False,
+):
+    """`wrong_credentials` marks both fields invalid: which one was wrong is never said."""
     form.password.data = ""
     form.prepare_captcha()
     return (
@@ -48,6 +55,7 @@ def _render(form: LoginForm, error: str | None = None, notice: str | None = None
             notice=notice,
             next_url=safe_next(request.args.get("next")),
             reauth=request.args.get("reauth") == "1",
+            wrong_credentials=wrong_credentials,
         ),
         status,
     )
@@ -133,7 +141,7 @@ def _attempt(form: LoginForm, next_url: str | None):
         return _render(form, notice=resend_confirmation_notice(result.account))
     # Same answer for an unknown account and a wrong password.
     form.captcha_enabled = throttle.state().captcha_required
-    return _render(form, error=_("Identifiant ou mot de passe incorrect."))
+    return _render(form, error=_("Identifiant ou mot de passe incorrect."), wrong_credentials=True)
 
 
 def locked_message() -> str:

@@ -361,19 +361,41 @@ def _step_password(draft: dict[str, Any]):
     ), (400 if form.errors else 200)
 
 
-@bp.post("/register/cancel")
+@bp.route("/register/cancel", methods=["GET", "POST"])
 def register_cancel():
-    """Abandon the wizard: what was typed is deleted at once; back to the login page."""
+    """Abandon the wizard. The GET asks first, saying what will be erased (it works without
+    JavaScript); the POST of that page deletes what was typed at once, then the login page."""
     form = CancelForm()
-    if not form.validate_on_submit():
-        return redirect(url_for("accounts.register_step", step=1))
-    next_url = safe_next((registration.load_draft(session.get(DRAFT_KEY)) or {}).get("next"))
+    draft = registration.load_draft(session.get(DRAFT_KEY)) or {}
+    if request.method == "GET" or not form.validate_on_submit():
+        back = request.args.get("step", type=int)
+        return render_template(
+            "accounts/register_cancel_confirm.html",
+            form=form,
+            back_url=url_for("accounts.register_step", step=back if back in (1, 2, 3) else 1),
+            erased=_what_cancel_erases(draft),
+        )
+    next_url = safe_next(draft.get("next"))
     _forget_draft()
     flash(
         _("Votre inscription est annulée : les informations saisies ont été effacées."),
         "success",
     )
     return redirect(url_for("accounts.login", next=next_url))
+
+
+def _what_cancel_erases(draft: dict[str, Any]) -> list[str]:
+    """What the confirmation page lists, in the person's words (nothing typed is shown)."""
+    erased = []
+    if draft.get("terms"):
+        erased.append(_("votre acceptation des conditions d'utilisation"))
+    if any((draft.get("identity") or {}).values()):
+        erased.append(
+            _("votre identité et vos coordonnées (nom, prénom, date de naissance, courriels…)")
+        )
+    if draft.get("invitation"):
+        erased.append(_("le lien avec votre invitation"))
+    return erased
 
 
 # --- after the form: check your mailbox, re-send, confirm -------------------------------

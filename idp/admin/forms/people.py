@@ -16,6 +16,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from idp.accounts.forms.names import person_name, tidy_name
+from idp.accounts.forms.registration import CIVILITIES
 from idp.core.forms import FlaskForm, email_field
 
 
@@ -36,14 +38,15 @@ class InvitationForm(FlaskForm):
         _l("Civilité"),
         choices=[
             SelectChoice("", _l("Non précisée")),
-            SelectChoice("mme", _l("Mme")),
-            SelectChoice("m", _l("M.")),
+            *CIVILITIES,
         ],
         default="",
         validators=[Optional()],
     )
-    given_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=100)])
-    family_name = StringField(_l("Nom"), validators=[Optional(), Length(max=100)])
+    given_name = StringField(
+        _l("Prénom"), filters=[tidy_name], validators=[Optional(), person_name]
+    )
+    family_name = StringField(_l("Nom"), filters=[tidy_name], validators=[Optional(), person_name])
     expires_in_days = IntegerField(
         _l("Validité (jours)"),
         validators=[
