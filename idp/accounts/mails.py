@@ -120,6 +120,27 @@ def account_exists(
     )
 
 
+def registration_not_created(email: str, reason: str, *, send: bool = True) -> OutboxMessage:
+    """A registration typed with `email` found an account that `email` is not an address
+    of (its NIR, `reason`, is that account's): to `email`, so that what the page said ("we
+    sent a mail to…") is true. It names neither the account nor its addresses."""
+    cfg = current_app.config
+    return _mail(
+        "registration_not_created",
+        [email],
+        _("Votre demande de création de compte %(service)s", service=cfg["SERVICE_NAME"]),
+        send,
+        email=email,
+        reason=reason,
+        organisation=cfg["ORGANISATION_NAME"],
+        service_name=cfg["SERVICE_NAME"],
+        support_phone=cfg["SUPPORT_PHONE"],
+        support_hours=cfg["SUPPORT_HOURS"],
+        support_email=cfg["SUPPORT_EMAIL"],
+        login_url=external_url("accounts.login"),
+    )
+
+
 # --- Passwords ------------------------------------------------------------------------
 
 

@@ -176,9 +176,19 @@ def set_secondary(account: Account, email: str, password: str) -> SecondaryResul
     account.secondary_email_confirmed_at = None
     audit.record("email.secondary_added", account=account)
     db.session.commit()
-    token = links.make_token(SECONDARY, {"a": account.id, "m": email})
-    mails.secondary_confirmation(account, email, token, max_age=_secondary_max_age())
+    send_secondary_link(account)
     return SecondaryResult(email)
+
+
+def send_secondary_link(account: Account) -> OutboxMessage | None:
+    """Mail the link that confirms the account's (still unconfirmed) secondary address, to
+    that address: when it is added or replaced, when the registration that gave it is
+    confirmed, and again when the person asks. None when there is nothing to confirm."""
+    email = account.secondary_email
+    if not email or account.secondary_email_confirmed_at is not None:
+        return None
+    token = links.make_token(SECONDARY, {"a": account.id, "m": email})
+    return mails.secondary_confirmation(account, email, token, max_age=_secondary_max_age())
 
 
 def _secondary_max_age() -> int:
