@@ -243,10 +243,14 @@ def secondary_confirmation(
 # --- Invitations ----------------------------------------------------------------------
 
 
-def invitation(invitation: Any, service: Any | None, link: str) -> OutboxMessage:
+def invitation(
+    invitation: Any, service: Any | None, link: str, *, still_asked: list[str] | None = None
+) -> OutboxMessage:
     """An invitation to a service (idp/admin/invitations.py): to the invited address,
-    with the invitation's `link`; `service` (name, url, description) may be unknown."""
+    with the invitation's `link`; `service` (name, url, description) may be unknown. To a
+    newcomer it lists `still_asked`: what the registration form will still ask."""
     name = service.name if service else invitation.client_id
+    has_account = find_by_email(invitation.email) is not None
     return _mail(
         "invitation",
         [invitation.email],
@@ -256,5 +260,6 @@ def invitation(invitation: Any, service: Any | None, link: str) -> OutboxMessage
         service=service,
         service_name=name,
         link=link,
-        has_account=find_by_email(invitation.email) is not None,
+        has_account=has_account,
+        still_asked=[] if has_account else (still_asked or []),
     )
