@@ -52,7 +52,7 @@ def test_the_invitation_lists_what_the_registration_form_will_still_ask(
     mail = wait_for_mail(smtp_sink, INVITED)
     for part in (mail.text, mail.message.get_body(preferencelist=("html",)).get_content()):
         assert "il vous reste à choisir un mot de passe" not in part
-        assert "Il vous restera à indiquer" in part
+        assert "Le formulaire vous demandera encore" in part
         for item in ASKED[app.config["PRESET"]]:
             assert item in part.replace("&#39;", "'"), item
         assert "votre prénom" not in part and "votre civilité" not in part  # pre-filled
