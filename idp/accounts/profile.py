@@ -141,12 +141,15 @@ def reset_password(token: str, new: str) -> Account:
     account = account_for_reset(token)
     _apply_new_password(account, new)
     links.consume_token(RESET, token, int(current_app.config["RESET_MAX_AGE"]))
-    if account.email_confirmed_at is None:
+    was_pending = account.email_confirmed_at is None
+    if was_pending:
         account.email_confirmed_at = utcnow()
     audit.record("password.reset", account=account)
     db.session.commit()
     end_sessions(account, "password_changed")
     mails.password_changed(account)
+    if was_pending:
+        send_secondary_link(account)  # as confirming the registration would have
     return account
 
 

@@ -60,7 +60,7 @@ def register_change_email():
     form = ChangeAddressForm(data={"email": current} if request.method == "GET" else None)
     if form.validate_on_submit():
         # The same answer, after the same time, whatever either address has.
-        with steady_answer("register"):
+        with steady_answer("register_change_email"):
             outcome = address_change.change(key, form.email.data, safe_next(pending.get("next")))
         if outcome is None:
             return _gone()
