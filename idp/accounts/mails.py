@@ -126,6 +126,27 @@ def account_exists(
     )
 
 
+def registration_not_created(email: str, reason: str, *, send: bool = True) -> OutboxMessage:
+    """A registration typed with `email` found an account that `email` is not an address
+    of (its NIR, `reason`, is that account's): to `email`, so that what the page said ("we
+    sent a mail to…") is true. It names neither the account nor its addresses."""
+    cfg = current_app.config
+    return _mail(
+        "registration_not_created",
+        [email],
+        _("Votre demande de création de compte %(service)s", service=cfg["SERVICE_NAME"]),
+        send,
+        email=email,
+        reason=reason,
+        organisation=cfg["ORGANISATION_NAME"],
+        service_name=cfg["SERVICE_NAME"],
+        support_phone=cfg["SUPPORT_PHONE"],
+        support_hours=cfg["SUPPORT_HOURS"],
+        support_email=cfg["SUPPORT_EMAIL"],
+        login_url=external_url("accounts.login"),
+    )
+
+
 # --- Passwords ------------------------------------------------------------------------
 
 
@@ -228,10 +249,14 @@ def secondary_confirmation(
 # --- Invitations ----------------------------------------------------------------------
 
 
-def invitation(invitation: Any, service: Any | None, link: str) -> OutboxMessage:
+def invitation(
+    invitation: Any, service: Any | None, link: str, *, still_asked: list[str] | None = None
+) -> OutboxMessage:
     """An invitation to a service (idp/admin/invitations.py): to the invited address,
-    with the invitation's `link`; `service` (name, url, description) may be unknown."""
+    with the invitation's `link`; `service` (name, url, description) may be unknown. To a
+    newcomer it lists `still_asked`: what the registration form will still ask."""
     name = service.name if service else invitation.client_id
+    has_account = find_by_email(invitation.email) is not None
     return _mail(
         "invitation",
         [invitation.email],
@@ -241,5 +266,6 @@ def invitation(invitation: Any, service: Any | None, link: str) -> OutboxMessage
         service=service,
         service_name=name,
         link=link,
-        has_account=find_by_email(invitation.email) is not None,
+        has_account=has_account,
+        still_asked=[] if has_account else (still_asked or []),
     )

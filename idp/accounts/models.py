@@ -136,7 +136,9 @@ class UsedLink(db.Model):
 
 class RegistrationDraft(db.Model):
     """What the registration wizard has gathered so far (names, e-mail, NIR; never the
-    password), kept on the server: the browser's session only holds the draft's key."""
+    password), kept on the server: the browser's session only holds the draft's key. Also
+    what correcting a registration's address needs (`{"change": …}`, written by
+    idp/accounts/address_change.py: at most the password's bcrypt hash, as an account)."""
 
     __tablename__ = "registration_draft"
 

@@ -158,12 +158,15 @@ def reset_password(token: str, new: str) -> Account:
     account = account_for_reset(token)
     _apply_new_password(account, new)
     links.consume_token(RESET, token, int(current_app.config["RESET_MAX_AGE"]))
-    if account.email_confirmed_at is None:
+    was_pending = account.email_confirmed_at is None
+    if was_pending:
         account.email_confirmed_at = utcnow()
     audit.record("password.reset", account=account)
     db.session.commit()
     end_sessions(account, "password_changed")
     mails.password_changed(account)
+    if was_pending:
+        send_secondary_link(account)  # as confirming the registration would have
     return account
 
 
@@ -193,9 +196,19 @@ def set_secondary(account: Account, email: str, password: str) -> SecondaryResul
     account.secondary_email_confirmed_at = None
     audit.record("email.secondary_added", account=account)
     db.session.commit()
-    token = links.make_token(SECONDARY, {"a": account.id, "m": email})
-    mails.secondary_confirmation(account, email, token, max_age=_secondary_max_age())
+    send_secondary_link(account)
     return SecondaryResult(email)
+
+
+def send_secondary_link(account: Account) -> OutboxMessage | None:
+    """Mail the link that confirms the account's (still unconfirmed) secondary address, to
+    that address: when it is added or replaced, when the registration that gave it is
+    confirmed, and again when the person asks. None when there is nothing to confirm."""
+    email = account.secondary_email
+    if not email or account.secondary_email_confirmed_at is not None:
+        return None
+    token = links.make_token(SECONDARY, {"a": account.id, "m": email})
+    return mails.secondary_confirmation(account, email, token, max_age=_secondary_max_age())
 
 
 def _secondary_max_age() -> int:

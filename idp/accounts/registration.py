@@ -2,7 +2,13 @@
 
 No account enumeration: registering with an address (or a NIR) that already has an
 account answers exactly like a new registration (a password is hashed anyway, a mail is
-sent) but the mail goes to the owner of the existing account instead.
+sent) but the mail goes to the owner of the existing account instead (both of its
+addresses), and the address typed gets a mail too when it is not one of them: the page
+says "we sent a mail to <the address typed>", and that stays true.
+
+A secondary address given at registration gets its own confirmation link once the
+primary address is confirmed: only then is the account real, and only a proven address
+makes Compte write to a third one.
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from idp import audit
-from idp.accounts import links, mails, return_address, signals
+from idp.accounts import links, mails, profile, return_address, signals
 from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance
 from idp.accounts.passwords import hash_password
+from idp.accounts.recipients import typed_address_left_out
+from idp.accounts.redirects import safe_next
 from idp.accounts.services import create_account, find_by_email, normalise_email, stand_in
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
@@ -53,13 +61,20 @@ class RegistrationData:
     locale: str | None = None
     next_url: str | None = None  # where to go after the first login (checked by safe_next)
     return_ref: str | None = None  # the exact address kept in the browser (return_address)
+    # Instead of `password`: its bcrypt hash, when the registration is made again with
+    # another address (idp/accounts/address_change.py); the password itself is never kept.
+    password_hash: str | None = None
 
 
 @dataclass
 class Submitted:
-    """What the "check your mailbox" page may say; identical for new and known addresses."""
+    """What the "check your mailbox" page may say (`email`), identical for new and known
+    addresses; and, for the server only (address_change.remember), the pending account
+    created, or the registration as typed with its password hashed when none was."""
 
     email: str
+    account: Account | None = None
+    data: RegistrationData | None = None
 
 
 @dataclass
@@ -141,8 +156,10 @@ def _domain(account: Account) -> str:
 
 
 def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Submitted:
-    # Same cost as a real registration: hash the password anyway, then mail the owner.
-    hash_password(data.password, current_app.config["BCRYPT_ROUNDS"])
+    # Same cost as a real registration: hash the password anyway (the hash is kept in case
+    # the person corrects the address typed), then mail the owner.
+    if data.password_hash is None:
+        data.password_hash = hash_password(data.password, current_app.config["BCRYPT_ROUNDS"])
     audit.record("registration.duplicate_attempt", account=existing, reason=reason)
     db.session.commit()
     # Tell the owner; a still pending one most likely lost the first mail: a fresh link.
@@ -151,10 +168,13 @@ def _duplicate(existing: Account, data: RegistrationData, reason: str) -> Submit
         if existing.is_confirmed
         else confirmation_token(existing, next_url=data.next_url, return_ref=data.return_ref)
     )
-    mails.account_exists(
+    notice = mails.account_exists(
         existing, reason, token, services=services_opened(existing), max_age=max_age()
     )
-    return Submitted(email=normalise_email(data.email))
+    email = normalise_email(data.email)
+    if typed_address_left_out(email, notice.recipients):
+        mails.registration_not_created(email, reason)
+    return Submitted(email=email, data=data)
 
 
 def register(data: RegistrationData) -> Submitted:
@@ -171,6 +191,7 @@ def register(data: RegistrationData) -> Submitted:
     account = create_account(
         email=email,
         password=data.password,
+        password_hash=data.password_hash,
         given_name=data.given_name,
         family_name=data.family_name,
         civility=data.civility,
@@ -193,13 +214,13 @@ def register(data: RegistrationData) -> Submitted:
             existing = db.session.scalar(db.select(Account).where(Account.nir == data.nir))
         if existing is None:
             raise
-        return _duplicate(existing, data, "race")
+        return _duplicate(existing, data, "email" if existing.email == email else "nir")
     if data.terms_version:
         db.session.add(TermsAcceptance(account_id=account.id, version=data.terms_version))
     audit.record("account.registered", account=account, nir=bool(data.nir))
     db.session.commit()
     send_confirmation(account, data.invitation_token, data.next_url, return_ref=data.return_ref)
-    return Submitted(email=email)
+    return Submitted(email=email, account=account)
 
 
 def resend(email: str, next_url: str | None = None, return_ref: str | None = None) -> bool:
@@ -256,6 +277,8 @@ def confirm(token: str) -> Confirmation:
     account.email_confirmed_at = utcnow()
     audit.record("account.confirmed", account=account)
     db.session.commit()
+    if account.secondary_email and account.confirmed_secondary_email is None:
+        profile.send_secondary_link(account)  # given at registration: its own link now
     # The invited service first; else where the person was going when they registered:
     # the exact address when this browser kept it, else what the link carries (checked
     # again: the launcher's origins may have changed since the mail was sent).

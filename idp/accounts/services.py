@@ -45,7 +45,7 @@ def set_password(account: Account, password: str) -> None:
 def create_account(
     *,
     email: str,
-    password: str,
+    password: str | None,
     given_name: str,
     family_name: str,
     confirmed: bool = False,
@@ -57,8 +57,10 @@ def create_account(
     mobile: str | None = None,
     nir: str | None = None,
     terms_version: str | None = None,
+    password_hash: str | None = None,
 ) -> Account:
-    """Create an account (not committed). Raises EmailTaken / NirTaken."""
+    """Create an account (not committed). Raises EmailTaken / NirTaken. `password_hash`
+    instead of `password`: a registration made again with a corrected address."""
     email = normalise_email(email)
     if find_by_email(email) is not None:
         raise EmailTaken("Un compte existe déjà avec cette adresse.")
@@ -81,6 +83,11 @@ def create_account(
         terms_accepted_at=now if terms_version else None,
         password_hash="",
     )
-    set_password(account, password)
+    if password_hash is not None:
+        account.password_hash = password_hash
+        account.password_changed_at = now
+        account.password_history.append(PasswordHistory(password_hash=password_hash))
+    else:
+        set_password(account, password or "")
     db.session.add(account)
     return account

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from idp import audit
 from idp.accounts import mails
 from idp.accounts.forms.names import name_problem, tidy_name
+from idp.accounts.forms.remaining import still_asked
 from idp.accounts.models import Account
 from idp.accounts.services import normalise_email
 from idp.admin.models import Invitation
@@ -131,7 +132,15 @@ def send_mail(invitation: Invitation, token: str) -> Any:
     """Queue the invitation mail (commits). Returns the outbox message."""
     service = service_for(invitation.client_id)
     invitation.sent_at = utcnow()
-    return mails.invitation(invitation, service, link_for(token))
+    return mails.invitation(
+        invitation, service, link_for(token), still_asked=still_asked(_prefilled(invitation))
+    )
+
+
+def _prefilled(invitation: Invitation) -> set[str]:
+    """The registration fields the invitation fills in (as prefill_from_request does)."""
+    fields = ("email", "civility", "given_name", "family_name")
+    return {name for name in fields if getattr(invitation, name)}
 
 
 def invite(actor: Account | None = None, **fields: Any) -> tuple[Invitation, Any]:

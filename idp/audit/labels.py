@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 LABELS = {
     "account.registered": _l("Création du compte"),
     "account.confirmed": _l("Confirmation du courriel"),
+    "registration.address_changed": _l("Inscription refaite avec une adresse corrigée"),
     "account.locked": _l("Compte verrouillé"),
     "account.unlocked": _l("Compte déverrouillé"),
     "account.exported": _l("Export de vos données"),

@@ -53,7 +53,7 @@ def sign_up_and_ask_for_a_reset(app, live_server: str) -> None:
     assert registered.status_code == 302, visible_text(registered.text)[:500]
     sent = newcomer.get(registered.headers["Location"])
     assert sent.status_code == 200
-    assert "Votre inscription a bien été enregistrée." in visible_text(sent.text)
+    assert "Votre demande a bien été enregistrée." in visible_text(sent.text)
     assert NEWCOMER in sent.text
 
     reset = Visitor(live_server).forgot_password(MEMBER)

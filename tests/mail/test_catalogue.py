@@ -127,12 +127,12 @@ def test_the_admin_resends_the_confirmation_link(ctx):
     _confirmation_expected(ctx, _only_mail())
 
 
-def test_a_known_address_gets_the_account_exists_notice_at_its_secondary_address(ctx):
+def test_a_known_address_gets_the_account_exists_notice_at_both_its_addresses(ctx):
     _account(secondary=SECONDARY)
     registration.register(_data())
     mail = _only_mail()
     assert mail["template"] == "account_exists"
-    assert mail["to"] == [SECONDARY]
+    assert mail["to"] == sorted([PRIMARY, SECONDARY])
     assert mail["subject"] == "Tentative de création de compte avec votre adresse"
     assert _links(mail) == [_url(ctx, "/login?identifier=ivan@exemple.fr")]
 

@@ -16,6 +16,7 @@ from idp.accounts.views import (  # noqa: F401
     password,
     profile,
     registration,
+    registration_address,
     second_factor,
     security,
     security_email,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,6 +10,7 @@ from idp.accounts import profile as service
 from idp.accounts.errors import InvalidCredentials, LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.forms.profile import ConfirmActionForm, IdentityForm, SecondaryEmailForm
 from idp.accounts.views.blueprint import bp
+from idp.core.extensions import limiter
 
 
 def _account():
@@ -55,8 +56,40 @@ def emails():
             )
             return redirect(url_for("accounts.emails"))
     return render_template(
-        "accounts/emails.html", form=form, remove_form=ConfirmActionForm(), account=account
+        "accounts/emails.html",
+        form=form,
+        remove_form=ConfirmActionForm(),
+        resend_form=ConfirmActionForm(),
+        account=account,
     )
+
+
+def _secondary_resend_limit() -> str:
+    return current_app.config["REGISTRATION_RESEND_RATE_LIMIT"]
+
+
+def _secondary_resend_key() -> str:
+    # Per account, so that one secondary mailbox cannot be flooded from many addresses.
+    return f"secondary-resend:{current_user.get_id()}"
+
+
+@bp.post("/account/emails/resend")
+@login_required
+@limiter.limit(_secondary_resend_limit)
+@limiter.limit(_secondary_resend_limit, key_func=_secondary_resend_key)
+def secondary_resend():
+    """Send the secondary address's confirmation link again (it may have been lost)."""
+    if ConfirmActionForm().validate_on_submit():
+        account = _account()
+        if service.send_secondary_link(account) is not None:
+            flash(
+                _(
+                    "Un nouveau lien de confirmation a été envoyé à %(email)s.",
+                    email=account.secondary_email,
+                ),
+                "success",
+            )
+    return redirect(url_for("accounts.emails"))
 
 
 @bp.post("/account/emails/remove")

@@ -31,6 +31,7 @@ from idp.accounts.forms.registration import (
 )
 from idp.accounts.redirects import safe_next
 from idp.accounts.steady import steady_answer
+from idp.accounts.views import registration_address
 from idp.accounts.views.blueprint import bp
 from idp.core.extensions import limiter
 from idp.core.signals import first_answer
@@ -156,6 +157,7 @@ def _data_from(
 
 def _finish(outcome: registration.Submitted, *, wizard: bool, next_url: str | None = None):
     _forget_draft()
+    registration_address.remember(outcome)  # "Modifier mon adresse" on the next page
     session[PENDING] = {
         "email": outcome.email,
         "wizard": wizard,
