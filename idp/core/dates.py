@@ -8,7 +8,8 @@ CLI --json, exports) stay ISO 8601 UTC and never go through here.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_babel import format_date, format_time, format_timedelta, get_locale
@@ -57,6 +58,13 @@ def time_tag(moment: datetime | None, relative: bool = False) -> Markup:
         words = f"{words} ({ago(moment)})"
     iso = moment.replace(microsecond=0).isoformat() + "Z"
     return Markup('<time datetime="{}">{}</time>').format(iso, escape(words))
+
+
+def day_starts_at(local_day: date, zone: str) -> datetime:
+    """When `local_day` begins in `zone`, as naive UTC (what the columns store): a filter
+    "from 30 November" means the person's 30 November, not UTC's."""
+    start = datetime.combine(local_day, time.min, tzinfo=ZoneInfo(zone))
+    return start.astimezone(UTC).replace(tzinfo=None)
 
 
 def init_app(app: Flask) -> None:
