@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from idp.core import extensions as ext
 from idp.core import dates, sql_errors
+from idp.core import extensions as ext
 from idp.core.config import ROOT, finish_settings, load_settings
 from idp.core.i18n import select_locale
 from idp.core.request_log import RedactingFilter
