@@ -40,7 +40,7 @@ def test_a_service_used_once_is_listed_on_the_profile(app, person, make_rp):
 
 
 def test_withdrawing_a_first_party_service_revokes_its_tokens(app, person, make_rp):
-    """"Retirer l’accès" on a first-party service ends its tokens and takes it off the list."""
+    """ "Retirer l’accès" on a first-party service ends its tokens and takes it off the list."""
     rp = make_rp("Formadist", first_party=True)
     tokens = tokens_in_process(app, person, rp, scope=SCOPE)
     browser = signed_in(app, person.id)
