@@ -16,11 +16,13 @@ from typing import Any
 
 from flask import Flask
 
+from clients.common.demo_person import DEMO_EMAIL
+
 ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = ROOT / "instance" / "demo-clients.json"
 SCOPES = ("openid", "profile", "email", "phone", "offline_access", "launcher")
 DEMO_ACCOUNT = {
-    "email": "demo@compte.localhost",
+    "email": DEMO_EMAIL,
     "password": "Formation-2026",
     "given_name": "Ivan",
     "family_name": "Pierre",

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from idp.core import dates, sql_errors
 from idp.core import extensions as ext
-from idp.core import sql_errors
 from idp.core.config import ROOT, finish_settings, load_settings
 from idp.core.i18n import select_locale
 from idp.core.request_log import RedactingFilter
@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
     ext.babel.init_app(app, locale_selector=select_locale)
+    dates.init_app(app)
     ext.mail.init_app(app)
 
     # Each area registers its blueprints and connects its signal receivers.

@@ -9,6 +9,7 @@ from sqlalchemy import DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clients.common.db import db, utcnow
+from clients.common.demo_person import is_demo_person
 
 __all__ = ["Course", "COURSES", "Enrolment", "enrol", "enrolments_of", "ensure_demo_data"]
 
@@ -98,7 +99,10 @@ def enrol(sub: str, code: str, progress: int = 0) -> Enrolment:
 
 
 def ensure_demo_data(sub: str, claims: dict) -> None:
-    """At the first login, the person finds two training sessions waiting."""
+    """At its first login the demo account finds two sample training sessions; any other
+    person's path holds only the sessions they were invited to (the convocation link)."""
+    if not is_demo_person(claims):
+        return
     if db.session.query(Enrolment).filter_by(sub=sub).first() is None:
         for code, progress in zip(DEMO_COURSES, (40, 0), strict=True):
             enrol(sub, code, progress)

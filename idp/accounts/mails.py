@@ -24,6 +24,7 @@ from flask_babel import ngettext
 from idp.accounts.models import Account
 from idp.accounts.recipients import recipients_for
 from idp.accounts.services import find_by_email
+from idp.core import dates
 from idp.core.urls import external_url
 from idp.mail.models import OutboxMessage
 from idp.mail.outbox import prepare_mail, queue_prepared
@@ -196,15 +197,15 @@ def new_sign_in(
     account: Account, *, when: datetime, device: str, place: str | None
 ) -> OutboxMessage:
     """A sign-in from a browser the account had never used (idp/accounts/devices.py): when
-    (UTC), the browser and system, the approximate place if known, and a link to the
-    sessions page where that browser can be signed out (both addresses)."""
+    (in words, in TIME_ZONE), the browser and system, the approximate place if known, and a
+    link to the sessions page where that browser can be signed out (both addresses)."""
     return _mail(
         "new_sign_in",
         _to("new_sign_in", account),
         _("Nouvelle connexion à votre compte"),
         True,
         account=account,
-        when=when.strftime("%d/%m/%Y %H:%M") + " UTC",
+        when=dates.when(when),
         device=device,
         place=place,
         sessions_url=external_url("accounts.sessions"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -11,6 +11,7 @@ from sqlalchemy import or_
 
 from idp.audit.models import AuditEvent
 from idp.core.clock import utcnow
+from idp.core.dates import day_starts_at
 from idp.core.extensions import db
 
 
@@ -38,10 +39,12 @@ def _query(filters: Filters):
         # "login" matches "login.failed", "login.succeeded"…; "login.failed" only itself.
         kind = filters.type.strip()
         query = query.where(or_(AuditEvent.type == kind, AuditEvent.type.startswith(kind + ".")))
+    # The days an admin picks are days of TIME_ZONE, like the times the page shows.
+    zone = current_app.config["TIME_ZONE"]
     if filters.since:
-        query = query.where(AuditEvent.created_at >= datetime.combine(filters.since, time.min))
+        query = query.where(AuditEvent.created_at >= day_starts_at(filters.since, zone))
     if filters.until:
-        end = datetime.combine(filters.until, time.min) + timedelta(days=1)
+        end = day_starts_at(filters.until + timedelta(days=1), zone)
         query = query.where(AuditEvent.created_at < end)
     return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
 

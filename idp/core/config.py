@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from idp.core.sealing import KeyEncryptionKeyError, configured_keks
 
@@ -104,6 +105,18 @@ def _engine_options(settings: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _time_zone(settings: dict[str, Any]) -> str:
+    """TIME_ZONE, checked at start: a misspelt zone would otherwise fail on the first date."""
+    name = str(settings.get("TIME_ZONE") or "")
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"Unknown TIME_ZONE {name!r}; use a name of the IANA database, e.g. Europe/Paris."
+        ) from None
+    return name
+
+
 def finish_settings(settings: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     """Fill the values that depend on the instance folder and derive Flask's own keys."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -145,6 +158,7 @@ def finish_settings(settings: dict[str, Any], instance_path: Path) -> dict[str, 
     settings.setdefault("PREFERRED_URL_SCHEME", "https" if secure else "http")
     settings.setdefault("BABEL_DEFAULT_LOCALE", "fr")
     settings.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    settings["BABEL_DEFAULT_TIMEZONE"] = _time_zone(settings)
     settings.setdefault("WTF_CSRF_TIME_LIMIT", None)
     # Redis behind a fallback to this process's memory while it is unreachable
     # (idp/core/ratelimit.py).

@@ -74,6 +74,18 @@ def get_client(client_id: str) -> Client | None:
     return db.session.scalar(db.select(Client).where(Client.client_id == client_id))
 
 
+def names_of(client_ids: Iterable[str | None]) -> dict[str, str]:
+    """The names of these clients, by client_id, in one query (pages show names, not ids);
+    a removed client is simply absent."""
+    wanted = {i for i in client_ids if i}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        db.select(Client.client_id, Client.name).where(Client.client_id.in_(wanted))
+    )
+    return dict(rows.all())
+
+
 def _checked_name(name: str | None, exclude_id: int | None = None) -> str:
     """The client's name, trimmed: present, storable, and not another client's."""
     name = (name or "").strip()

@@ -32,6 +32,7 @@ from idp.core.i18n import remember_ui_locales
 from idp.core.signals import first_answer
 from idp.oidc import (
     client_registration,
+    clients,
     discovery,
     guard,
     logout,
@@ -262,6 +263,8 @@ def authorize():
     if decided:
         consents.grant_consent(account, client, scope)
         db.session.commit()
+    elif consents.remember_release(account, client, scope):
+        db.session.commit()
     pending = dict(session.get("oidc_reauth") or {})
     if pending.pop(_request_key(), None) is not None:
         session["oidc_reauth"] = pending
@@ -356,5 +359,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["oidc_connected_apps"] = session_views.connected_apps
     app.jinja_env.globals["oidc_logout_everywhere_form"] = LogoutEverywhereForm
     app.jinja_env.globals["oidc_describe_scopes"] = describe_scopes
+    app.jinja_env.globals["oidc_client_names"] = clients.names_of
     app.register_blueprint(bp)
     app.register_blueprint(session_views.bp)

@@ -38,14 +38,14 @@ def _log_out(client) -> None:
 
 
 def test_a_second_browser_is_mailed_with_its_name_and_a_link_to_the_sessions_page(app, smtp_sink):
-    """First sign-in (laptop): nothing; the phone's first sign-in: one mail saying when,
-    which browser and system, and linking to the sessions page."""
+    """First sign-in (laptop): nothing; the phone's first sign-in: one mail saying when (in
+    words, the organisation's time), which browser and system, linking to the sessions page."""
     account_id = make_account(app, EMAIL)
     sign_in(app, EMAIL, FIREFOX_WINDOWS)
     sign_in(app, EMAIL, SAFARI_IPHONE)
     mail = wait_for_subject(smtp_sink, EMAIL, SUBJECT)
     assert mail.subject == "Nouvelle connexion à votre compte"
-    assert "Mobile Safari 17 sur iOS 17" in mail.text and " UTC" in mail.text
+    assert "Mobile Safari 17 sur iOS 17" in mail.text and " h " in mail.text  # 22 h 07
     assert f"{app.config['ISSUER']}/account/sessions" in links_in(mail)
     assert "Si ce n'était pas vous, changez tout de suite votre mot de passe" in mail.text
     assert "Lieu approximatif" not in mail.text  # no place database configured

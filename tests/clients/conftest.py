@@ -127,7 +127,7 @@ def open_session(app, client, *, sub="sub-1", sid="sid-1", claims=None) -> str:
         )
         on_login = app.config["ON_LOGIN"]
         if on_login:
-            on_login(sub, {})
+            on_login(sub, claims or {})
         db.session.commit()
     with client.session_transaction() as session:
         session["login_id"] = login_id

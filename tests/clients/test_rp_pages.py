@@ -43,11 +43,14 @@ def test_callback_with_error_shows_a_page_not_a_500(rp_app):
     assert response.status_code == 400
 
 
+DEMO_CLAIMS = {"sub": "sub-1", "given_name": "Ivan", "email": "demo@compte.localhost"}
+
+
 def test_formadist_parcours_and_session_page(rp_app):
-    """First login creates two training sessions; the session page shows its modules;
-    another person's session is 404."""
+    """The demo account's first login finds two sample sessions; the session page shows
+    its modules; a session it is not enrolled in is 404."""
     browser = rp_app.test_client()
-    open_session(rp_app, browser)
+    open_session(rp_app, browser, claims=DEMO_CLAIMS)
     page = browser.get("/").get_data(as_text=True)
     assert "Mon parcours de formation" in page
     assert "Les fondamentaux de la commande publique" in page
@@ -55,6 +58,19 @@ def test_formadist_parcours_and_session_page(rp_app):
     detail = browser.get("/formations/MARCHES-2026").get_data(as_text=True)
     assert "Rédiger un cahier des charges" in detail
     assert browser.get("/formations/NUMERIQUE-2026").status_code == 404
+
+
+def test_formadist_new_account_has_no_invented_sessions(rp_app):
+    """A new account's first login finds no past sessions (January–March 2026) it never
+    followed: an empty path that says how sessions arrive."""
+    browser = rp_app.test_client()
+    claims = {"sub": "sub-new", "given_name": "Léa", "email": "lea@exemple.fr"}
+    open_session(rp_app, browser, sub="sub-new", claims=claims)
+    page = browser.get("/").get_data(as_text=True)
+    assert "Bonjour Léa" in page
+    assert "Vous n'êtes inscrit à aucune session pour le moment" in page
+    assert "commande publique" not in page and "2026" not in page
+    assert browser.get("/formations/MARCHES-2026").status_code == 404
 
 
 def test_formadist_invitation_enrols_the_person(rp_app):

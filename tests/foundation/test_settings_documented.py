@@ -41,6 +41,7 @@ OWNED_BY_FLASK_OR_EXTENSIONS = {
     # Flask-Babel: fixed by the application.
     "BABEL_DEFAULT_LOCALE": "Flask-Babel, always fr",
     "BABEL_TRANSLATION_DIRECTORIES": "Flask-Babel, the translations/ folder",
+    "BABEL_DEFAULT_TIMEZONE": "Flask-Babel, from TIME_ZONE",
     # Flask-WTF: CSRF tokens live as long as the session.
     "WTF_CSRF_TIME_LIMIT": "Flask-WTF, always None",
     # Flask-Limiter: derived from REDIS_URL; the login throttle shares them.

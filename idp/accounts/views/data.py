@@ -28,7 +28,12 @@ def recent_activity(account, limit: int = 10) -> list[dict]:
     if account is None or not getattr(account, "is_authenticated", False):
         return []
     return [
-        {"when": event.created_at, "what": label(event.type), "ip": event.ip_address}
+        {
+            "when": event.created_at,
+            "what": label(event.type, event.details),
+            "ip": event.ip_address,
+            "client_id": event.client_id,
+        }
         for event in audit_services.recent_for(account, limit=limit)
     ]
 

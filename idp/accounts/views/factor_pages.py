@@ -13,6 +13,7 @@ from idp import audit
 from idp.accounts import second_factor
 from idp.accounts.factors import recovery
 from idp.accounts.models import Account
+from idp.core import dates
 from idp.core.clock import utcnow
 
 
@@ -47,7 +48,7 @@ def codes_for_a_first_factor(account: Account) -> list[str]:
 def codes_as_text(account: Account, codes: list[str]) -> str:
     """The recovery codes as the downloaded .txt file says them."""
     service = current_app.config["SERVICE_NAME"]
-    made = utcnow().strftime("%d/%m/%Y")
+    made = dates.day(utcnow())
     lines = [
         f"{service} — {account.email}",
         _("Codes de secours du %(date)s : chacun ne sert qu'une fois.", date=made),

@@ -11,6 +11,7 @@ from idp.admin.views.blueprint import bp
 from idp.audit import services
 from idp.audit.labels import label
 from idp.core.extensions import db
+from idp.oidc.clients import names_of
 
 PER_PAGE = 50
 
@@ -49,5 +50,11 @@ def audit():
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
-        "admin/audit.html", form=form, events=events, emails=emails, args=args, event_label=label
+        "admin/audit.html",
+        form=form,
+        events=events,
+        emails=emails,
+        client_names=names_of(e.client_id for e in (events.items if events else [])),
+        args=args,
+        event_label=label,
     )

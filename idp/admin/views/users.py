@@ -24,7 +24,8 @@ from idp.audit.labels import label
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.core.rows import get_row
-from idp.oidc.models import Consent
+from idp.oidc import consent as consents
+from idp.oidc.clients import names_of
 
 # How long after downloading the export the removal may be confirmed, in seconds.
 EXPORT_FRESHNESS = 15 * 60
@@ -64,24 +65,6 @@ def search_accounts(text: str) -> list[Account]:
             )
     query = query.order_by(Account.family_name, Account.given_name, Account.id).limit(SEARCH_LIMIT)
     return list(db.session.scalars(query))
-
-
-def connected_apps(account: Account) -> list[dict]:
-    """Applications the person allowed (consents), with their names."""
-
-    rows = db.session.scalars(
-        db.select(Consent).where(Consent.account_id == account.id).order_by(Consent.granted_at)
-    )
-    return [
-        {
-            "client_id": row.client_id,
-            "name": row.client.name if row.client else row.client_id,
-            "scopes": row.scopes,
-            "granted_at": row.granted_at,
-            "revoked_at": row.revoked_at,
-        }
-        for row in rows
-    ]
 
 
 def invitations_of(account: Account) -> list[Invitation]:
@@ -154,15 +137,18 @@ def users():
 @admin_required
 def user(account_id: int):
     account = _account(account_id)
+    events = audit_services.recent_for(account, limit=20)
+    invitations = invitations_of(account)
     return render_template(
         "admin/users_show.html",
         account=account,
         failed_logins=LoginThrottle.of_account(account).account_failures(),
         factors=factors.summary(account),
         action=ActionForm(),
-        apps=connected_apps(account),
-        events=audit_services.recent_for(account, limit=20),
-        invitations=invitations_of(account),
+        apps=consents.connected_apps(account, withdrawn=True),
+        events=events,
+        invitations=invitations,
+        client_names=names_of([e.client_id for e in events] + [i.client_id for i in invitations]),
         event_label=label,
     )
 

@@ -1,0 +1,70 @@
+"""The admin pages' layout in headless Chromium: the accounts search box on a phone (390 px)
+and the audit table on a laptop (1280 px), measured with Playwright."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from idp.accounts.models import Account
+from idp.audit.models import AuditEvent
+from idp.core.extensions import db
+from tests.support.accounts import PASSWORD, make_account
+
+EMAIL = "ada.admin@example.org"
+LONG_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 " * 5
+
+
+@pytest.fixture
+def settings(settings):
+    return {**settings, "RATELIMIT_ENABLED": False, "ADMIN_REQUIRE_MFA": False}
+
+
+def _admin_signed_in(app, page, live_server: str) -> None:
+    account_id = make_account(app, EMAIL)
+    with app.app_context():
+        db.session.get(Account, account_id).is_admin = True
+        for n in range(3):  # long values: a user agent, a scope, an e-mail domain
+            db.session.add(
+                AuditEvent(
+                    type="token.issued",
+                    account_id=account_id,
+                    client_id=f"client-{'x' * 40}-{n}",
+                    ip_address="2001:db8:85a3:8d3:1319:8a2e:370:7348",
+                    user_agent=LONG_AGENT[:300],
+                    details={"scope": "openid profile email phone address offline_access"},
+                )
+            )
+        db.session.commit()
+    page.goto(live_server + "/login")
+    page.locator("#identifier").fill(EMAIL)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    page.wait_for_url(live_server + "/")
+
+
+@pytest.mark.browser
+def test_search_box_on_a_phone_and_audit_table_on_a_laptop(app, live_server, page, shot):
+    """390 px: the search box spans the form and is at least 44 px tall. 1280 px: the audit
+    table fits the page (nothing off the right edge) in a keyboard-focusable named region."""
+    _admin_signed_in(app, page, live_server)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/admin/users")
+    box = page.locator("input[type=search]").bounding_box()
+    form = page.locator("form[role=search]").bounding_box()
+    assert box["height"] >= 44, box
+    assert box["width"] >= form["width"] - 2 * 24, (box, form)  # the card's padding aside
+    shot("users-390")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server + "/admin/audit")
+    region = page.get_by_role("region", name="Événements, du plus récent au plus ancien")
+    expect(region).to_have_attribute("tabindex", "0")
+    sizes = region.evaluate(
+        "el => [el.scrollWidth, el.clientWidth, document.documentElement.scrollWidth]"
+    )
+    assert sizes[0] <= sizes[1] + 1, sizes  # the table fits its column: no hidden columns
+    assert sizes[2] <= 1280, sizes  # and the page has no horizontal scroll
+    region.focus()
+    expect(region).to_be_focused()
+    shot("audit-1280")

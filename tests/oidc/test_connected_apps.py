@@ -1,0 +1,78 @@
+"""“Applications connectées” after the services were used: the profile and the admin user
+page list each service that received the person's data (first-party services included,
+which never ask for consent), with its name, what it received and its last use."""
+
+from __future__ import annotations
+
+import re
+
+from idp.accounts.services import create_account
+from idp.core.extensions import db
+from tests.oidc.helpers import tokens_in_process, userinfo_status
+from tests.support.sessions import TWO_FACTORS, signed_in
+
+SCOPE = "openid profile email offline_access"
+
+
+def _connected_apps(html: str) -> str:
+    """The "Applications connectées" section of a page."""
+    match = re.search(r'aria-labelledby="(?:connected-apps|apps)-title".*?</section>', html, re.S)
+    assert match, "no Applications connectées section"
+    return match.group(0)
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_service_used_once_is_listed_on_the_profile(app, person, make_rp):
+    """After a code flow with a first-party service (no consent page), the profile lists it
+    by name, with what it received in words and when it was last used."""
+    rp = make_rp("Formadist", first_party=True)
+    make_rp("E-communautés", first_party=True)  # never used: not listed
+    tokens_in_process(app, person, rp, scope=SCOPE)
+    section = _connected_apps(signed_in(app, person.id).get("/account").get_data(as_text=True))
+    assert "Formadist" in section and "E-communautés" not in section
+    assert "Votre adresse électronique" in section
+    assert "Votre nom et prénom" in section
+    assert "dernière utilisation le" in section
+    assert "Aucune application" not in section
+
+
+def test_withdrawing_a_first_party_service_revokes_its_tokens(app, person, make_rp):
+    """ "Retirer l’accès" on a first-party service ends its tokens and takes it off the list."""
+    rp = make_rp("Formadist", first_party=True)
+    tokens = tokens_in_process(app, person, rp, scope=SCOPE)
+    browser = signed_in(app, person.id)
+    page = browser.get("/account").get_data(as_text=True)
+    done = browser.post(
+        f"/account/applications/{rp.client_id}/revoke", data={"csrf_token": _csrf(page)}
+    )
+    assert done.status_code == 302
+    assert userinfo_status(app, tokens["access_token"]) == 401
+    section = _connected_apps(browser.get("/account").get_data(as_text=True))
+    assert "Formadist" not in section
+
+
+def test_the_admin_user_page_lists_the_services_used(app, person, make_rp):
+    """The admin's page of the account lists the service used, by name (its id on hover),
+    what it received in words and its last use."""
+    rp = make_rp("Formadist", first_party=True)
+    tokens_in_process(app, person, rp, scope=SCOPE)
+    with app.app_context():
+        admin = create_account(
+            email="admin@compte.example",
+            password="Admin-Compte-2026!",
+            given_name="Ada",
+            family_name="Admin",
+            confirmed=True,
+        )
+        admin.is_admin = True
+        db.session.commit()
+        admin_id = admin.id
+    html = signed_in(app, admin_id, TWO_FACTORS).get(f"/admin/users/{person.id}")
+    section = _connected_apps(html.get_data(as_text=True))
+    assert f'title="{rp.client_id}">Formadist<' in section
+    assert "Votre adresse électronique" in section
+    assert "Aucune application connectée" not in section
+    assert " à " in section  # the last use, in words
