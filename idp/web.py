@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from idp import outage
+from idp.accounts.redirects import is_safe_next
+from idp.core.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, LANGUAGES, forget_ui_locales
 from idp.core.sql_errors import is_outage
 from idp.core.urls import MACHINE_PATHS
 
@@ -55,6 +57,28 @@ def init_app(app: Flask) -> None:
         )
         if request.path.startswith(("/account", "/admin", "/login", "/register")):
             response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.get("/language/<code>")
+    def language(code: str):
+        """The "Français / English" switch: remember the choice, back to the same page.
+        A plain link (works without JavaScript); `next` may only be a path on Compte."""
+        if code not in LANGUAGES:
+            abort(404)
+        target = request.args.get("next", "")
+        if not (target.startswith("/") and is_safe_next(target)):
+            target = "/"
+        forget_ui_locales()
+        response = redirect(request.script_root + target)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            path=request.script_root or "/",
+            secure=request.is_secure or bool(app.config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+            samesite="Lax",
+        )
         return response
 
     @app.get("/favicon.ico")
