@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -9,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from idp import outage
-from idp.accounts.redirects import is_safe_next
+from idp.accounts.redirects import is_safe_next, safe_next
 from idp.core.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, LANGUAGES, forget_ui_locales
 from idp.core.sql_errors import is_outage
 from idp.core.urls import MACHINE_PATHS
@@ -29,7 +31,20 @@ def init_app(app: Flask) -> None:
                 "mailbox_page": app.config["MAILBOX_PAGE"],
             },
             "current_locale": str(get_locale() or "fr"),
+            "language_url": language_url,
         }
+
+    def language_url(code: str) -> str:
+        """The switch's link to `code` for this very page: its path and query, less a
+        `next` that would not be safe to follow (never echoed into the page) and less a
+        service's `ui_locales` (the person's choice wins over it from then on)."""
+        args = [
+            (key, value)
+            for key, value in request.args.items(multi=True)
+            if key != "ui_locales" and (key != "next" or safe_next(value))
+        ]
+        here = request.path + ("?" + urlencode(args) if args else "")
+        return url_for("language", code=code, next=here)
 
     @app.before_request
     def refuse_nul_bytes():

@@ -17,6 +17,16 @@ def test_every_page_offers_both_languages_each_named_in_itself(client):
     assert "/language/en?next=/login" in html
 
 
+def test_the_switch_keeps_the_way_back_to_a_service_but_no_unsafe_address(client):
+    """On a login page the switch's link keeps a `next` that Compte would follow (the
+    pending authorization request) and drops one it would not: never echoed in the page."""
+    authorize = "/oauth/authorize?client_id=x&scope=openid"
+    html = text(client.get("/login", query_string={"next": authorize}))
+    assert "next=/login?next%3D%252Foauth%252Fauthorize" in html.replace("&amp;", "&")
+    html = text(client.get("/login", query_string={"next": "https://evil.example/"}))
+    assert "evil.example" not in html
+
+
 def test_choosing_english_shows_the_same_page_in_english_and_remembers_it(client):
     """English: back to the same page (with its query), the next pages in English whatever
     the browser prefers; a one-year Lax cookie only the server reads."""
