@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -9,6 +11,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from idp import outage
+from idp.accounts.redirects import is_safe_next, safe_next
+from idp.core.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, LANGUAGES, forget_ui_locales
 from idp.core.sql_errors import is_outage
 from idp.core.urls import MACHINE_PATHS
 
@@ -27,7 +31,20 @@ def init_app(app: Flask) -> None:
                 "mailbox_page": app.config["MAILBOX_PAGE"],
             },
             "current_locale": str(get_locale() or "fr"),
+            "language_url": language_url,
         }
+
+    def language_url(code: str) -> str:
+        """The switch's link to `code` for this very page: its path and query, less a
+        `next` that would not be safe to follow (never echoed into the page) and less a
+        service's `ui_locales` (the person's choice wins over it from then on)."""
+        args = [
+            (key, value)
+            for key, value in request.args.items(multi=True)
+            if key != "ui_locales" and (key != "next" or safe_next(value))
+        ]
+        here = request.path + ("?" + urlencode(args) if args else "")
+        return url_for("language", code=code, next=here)
 
     @app.before_request
     def refuse_nul_bytes():
@@ -57,6 +74,28 @@ def init_app(app: Flask) -> None:
         )
         if request.path.startswith(("/account", "/admin", "/login", "/register")):
             response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.get("/language/<code>")
+    def language(code: str):
+        """The "Français / English" switch: remember the choice, back to the same page.
+        A plain link (works without JavaScript); `next` may only be a path on Compte."""
+        if code not in LANGUAGES:
+            abort(404)
+        target = request.args.get("next", "")
+        if not (target.startswith("/") and is_safe_next(target)):
+            target = "/"
+        forget_ui_locales()
+        response = redirect(request.script_root + target)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            path=request.script_root or "/",
+            secure=request.is_secure or bool(app.config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+            samesite="Lax",
+        )
         return response
 
     @app.get("/favicon.ico")

@@ -151,6 +151,13 @@ def frontchannel_logout():
     return response
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers that ask /favicon.ico get the service's own icon (its colour, its initial)."""
+    icon = url_for("rp.static", filename=f"favicons/{current_app.config['SERVICE_SLUG']}.svg")
+    return redirect(icon, code=301)
+
+
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok", "service": current_app.config["SERVICE_NAME"]}

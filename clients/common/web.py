@@ -59,11 +59,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.endpoint != "rp.frontchannel_logout":
+            # Compte's origin: the menu's icons and its launcher widget (launcher/widget.js).
+            issuer = current_app.config["ISSUER"]
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault(
                 "Content-Security-Policy",
-                f"default-src 'self'; img-src 'self' data: {current_app.config['ISSUER']}; "
-                "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+                f"default-src 'self'; img-src 'self' data: {issuer}; "
+                f"style-src 'self'; script-src 'self' {issuer}; frame-ancestors 'none'",
             )
         if auth.current_login() is not None:
             response.headers.setdefault("Cache-Control", "no-store")
