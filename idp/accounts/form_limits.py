@@ -28,6 +28,7 @@ from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 
 from idp.core.counters import counters
+from idp.core.extensions import limiter
 
 ADDRESS = "address"  # the IP address alone
 ADDRESS_AND_EMAIL = "address+email"  # one e-mail address from one IP address
@@ -38,20 +39,52 @@ CAPTCHA = "captcha"
 
 @dataclass(frozen=True)
 class Rule:
-    setting: str  # the setting holding the limit, in Flask-Limiter syntax ("5 per hour")
+    name: str  # the setting it comes from (also names its counters)
+    limit: str  # in Flask-Limiter syntax ("5 per hour")
     scope: str  # ADDRESS, ADDRESS_AND_EMAIL or EMAIL
     effect: str  # BLOCK or CAPTCHA once the limit is reached
 
 
-REGISTRATION = (
-    Rule("REGISTRATION_RATE_LIMIT", ADDRESS_AND_EMAIL, BLOCK),
-    Rule("REGISTRATION_ADDRESS_RATE_LIMIT", ADDRESS, BLOCK),
-)
-RESEND = (
-    Rule("REGISTRATION_RESEND_RATE_LIMIT", EMAIL, BLOCK),
-    Rule("REGISTRATION_RESEND_CAPTCHA_AFTER", ADDRESS, CAPTCHA),
-    Rule("REGISTRATION_RESEND_ADDRESS_RATE_LIMIT", ADDRESS, BLOCK),
-)
+def registration_rules() -> tuple[Rule, ...]:
+    config = current_app.config
+    return (
+        Rule(
+            "REGISTRATION_RATE_LIMIT",
+            config["REGISTRATION_RATE_LIMIT"],
+            ADDRESS_AND_EMAIL,
+            BLOCK,
+        ),
+        Rule(
+            "REGISTRATION_ADDRESS_RATE_LIMIT",
+            config["REGISTRATION_ADDRESS_RATE_LIMIT"],
+            ADDRESS,
+            BLOCK,
+        ),
+    )
+
+
+def resend_rules() -> tuple[Rule, ...]:
+    config = current_app.config
+    return (
+        Rule(
+            "REGISTRATION_RESEND_RATE_LIMIT",
+            config["REGISTRATION_RESEND_RATE_LIMIT"],
+            EMAIL,
+            BLOCK,
+        ),
+        Rule(
+            "REGISTRATION_RESEND_CAPTCHA_AFTER",
+            config["REGISTRATION_RESEND_CAPTCHA_AFTER"],
+            ADDRESS,
+            CAPTCHA,
+        ),
+        Rule(
+            "REGISTRATION_RESEND_ADDRESS_RATE_LIMIT",
+            config["REGISTRATION_RESEND_ADDRESS_RATE_LIMIT"],
+            ADDRESS,
+            BLOCK,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -77,15 +110,14 @@ class FormLimits:
         }
 
     def _items(self):
-        config = current_app.config
-        prefix = config["RATELIMIT_KEY_PREFIX"]
+        prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
         for rule in self.rules:
-            ids = (prefix, self.form, rule.setting, *self._ids[rule.scope])
-            yield rule, parse(config[rule.setting]), ids
+            ids = (prefix, self.form, rule.name, *self._ids[rule.scope])
+            yield rule, parse(rule.limit), ids
 
     @staticmethod
     def _on() -> bool:
-        return bool(current_app.config["RATELIMIT_ENABLED"])
+        return bool(limiter.enabled)  # RATELIMIT_ENABLED, as Flask-Limiter read it
 
     def verdict(self) -> Verdict:
         """Whether this submission needs the captcha, or must wait (nothing is counted)."""
@@ -113,11 +145,11 @@ class FormLimits:
 
 
 def registration(ip: str | None, email: str) -> FormLimits:
-    return FormLimits("register", REGISTRATION, ip, email)
+    return FormLimits("register", registration_rules(), ip, email)
 
 
 def resend(ip: str | None, email: str) -> FormLimits:
-    return FormLimits("register-resend", RESEND, ip, email)
+    return FormLimits("register-resend", resend_rules(), ip, email)
 
 
 def retry_in(seconds: int) -> str:
