@@ -336,7 +336,7 @@ def _step_identity(draft: dict[str, Any]):
             wait,
             form=form,
             invitation=invitation,
-            **_steps_context(2),
+            **_steps_context(2, draft.get("next")),
         )
     if not form.captcha_renew_requested() and form.validate_on_submit():
         draft["identity"] = _identity_values(form)
@@ -369,7 +369,7 @@ def _step_password(draft: dict[str, Any]):
             form=form,
             checklist=_checklist_for(form, names),
             names=[v for v in names.values() if v],
-            **_steps_context(3),
+            **_steps_context(3, draft.get("next")),
         )
     if form.validate_on_submit():
         limits.hit()
