@@ -76,8 +76,8 @@ def throttled_check(
     limit is reached, then one attempt per delay. OK, INVALID, CAPTCHA or WAIT."""
     if captcha_passed and (wait := throttle.take_slot()):
         return Result(LoginOutcome.WAIT, wait=wait)
-    number = throttle.count_attempt()
-    if not captcha_passed and not allowed_without_captcha(number, throttle.policy):
+    counted = throttle.count_attempt()
+    if not captcha_passed and not allowed_without_captcha(counted, throttle.policy):
         return Result(LoginOutcome.CAPTCHA)
     if not check():
         return Result(LoginOutcome.INVALID)

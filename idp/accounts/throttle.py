@@ -1,5 +1,8 @@
-"""Login throttling: a captcha after a few failures (per account or per IP address), then a
-pause after each further failure.
+"""Login throttling: a captcha after a few failures on one account, or after many failures
+from one IP address (a robot trying many accounts), then a pause after each further failure.
+
+The address's limit is much higher than the account's: hundreds of people may sign in from
+behind one proxy, and one person's typos must not put a captcha in front of the others.
 
 The decisions are plain functions; `LoginThrottle` keeps the counters, all in the
 Flask-Limiter storage (Redis, where INCR is atomic and every instance shares it; or this
@@ -28,19 +31,38 @@ from idp.core.counters import counters
 
 @dataclass(frozen=True)
 class Policy:
-    captcha_after: int  # failures before a captcha is required
+    captcha_after: int  # failures on one account before a captcha is required
     delay: int  # seconds between two attempts once the captcha stage is reached
     window: int  # seconds after which failures are forgotten
+    # failures from one address (all accounts together) before a captcha is required
+    address_captcha_after: int = 30
 
 
-def captcha_required(failures: int, policy: Policy) -> bool:
-    """True once the account or the address has reached the failure limit."""
-    return failures >= policy.captcha_after
+@dataclass(frozen=True)
+class Counts:
+    """Recent failures (or, counted before the check, attempt numbers) of the account and
+    of the address."""
+
+    account: int
+    address: int
 
 
-def allowed_without_captcha(attempt_number: int, policy: Policy) -> bool:
-    """`attempt_number` counts this attempt: the first `captcha_after` pass without captcha."""
-    return attempt_number <= policy.captcha_after
+def address_reached(address: int, policy: Policy) -> bool:
+    """True once the address alone has reached its (much higher) failure limit."""
+    return address >= policy.address_captcha_after
+
+
+def captcha_required(failures: Counts, policy: Policy) -> bool:
+    """True once the account, or the address, has reached its failure limit."""
+    return failures.account >= policy.captcha_after or address_reached(failures.address, policy)
+
+
+def allowed_without_captcha(attempt: Counts, policy: Policy) -> bool:
+    """`attempt` counts this attempt: the first `captcha_after` on the account pass without
+    captcha, while the address stays within its own limit."""
+    return (
+        attempt.account <= policy.captcha_after and attempt.address <= policy.address_captcha_after
+    )
 
 
 def seconds_left(expires_at: float, now: float) -> int:
@@ -61,6 +83,7 @@ def current_policy() -> Policy:
     config = current_app.config
     return Policy(
         captcha_after=int(config["LOGIN_CAPTCHA_AFTER"]),
+        address_captcha_after=int(config["LOGIN_ADDRESS_CAPTCHA_AFTER"]),
         delay=int(config["LOGIN_FAILURE_DELAY"]),
         window=int(config["LOGIN_FAILURE_WINDOW"]),
     )
@@ -96,9 +119,16 @@ class LoginThrottle:
         """The subject's recent failures alone."""
         return self._storage.get(self._subject_key)
 
-    def failures(self) -> int:
-        """The larger of the subject's and the address's recent failures."""
-        return max(self._storage.get(self._subject_key), self._storage.get(self._ip_key))
+    def failures(self) -> Counts:
+        """The subject's and the address's recent failures."""
+        return Counts(self._storage.get(self._subject_key), self._storage.get(self._ip_key))
+
+    def _paced_slots(self) -> tuple[str, ...]:
+        # The address is paced only once it reached its own limit: one person's pause
+        # must not hold up the others behind the same proxy.
+        if address_reached(self._storage.get(self._ip_key), self.policy):
+            return self._slot_keys
+        return self._slot_keys[:1]
 
     def wait(self) -> int:
         """Seconds before the next attempt is accepted (captcha stage only)."""
@@ -106,7 +136,7 @@ class LoginThrottle:
         return max(
             (
                 seconds_left(self._storage.get_expiry(k), now)
-                for k in self._slot_keys
+                for k in self._paced_slots()
                 if self._storage.get(k)
             ),
             default=0,
@@ -121,15 +151,15 @@ class LoginThrottle:
         when claimed, else the seconds to wait. The slot stays taken after a failure."""
         if self.policy.delay <= 0:
             return 0
-        counts = [self._storage.incr(k, self.policy.delay) for k in self._slot_keys]
+        counts = [self._storage.incr(k, self.policy.delay) for k in self._paced_slots()]
         return (self.wait() or 1) if any(c > 1 for c in counts) else 0
 
-    def count_attempt(self) -> int:
-        """Count this attempt before the password is checked; returns its number (the larger
-        of the subject's and the address's)."""
+    def count_attempt(self) -> Counts:
+        """Count this attempt before the password is checked; returns its number on the
+        subject and on the address."""
         window = self.policy.window
-        ip_count = self._storage.incr(self._ip_key, window)
-        return max(ip_count, self._storage.incr(self._subject_key, window))
+        address = self._storage.incr(self._ip_key, window)
+        return Counts(self._storage.incr(self._subject_key, window), address)
 
     def succeeded(self) -> None:
         """Forget the subject's failures and pause, and take this (good) attempt back off the

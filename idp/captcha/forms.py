@@ -86,6 +86,12 @@ class CaptchaMixin:
             return False
         return valid
 
+    def captcha_checked(self) -> bool:
+        """Check the captcha alone, when the rest of the form will not be taken now (the
+        person must wait first): a right answer makes the challenge solved, not spent, so
+        it is not asked again; a wrong one adds its error to the field."""
+        return not self.captcha_enabled or self._captcha_passed()
+
     def _captcha_passed(self) -> bool:
         challenge_id = self.captcha_id.data
         status = services.state(challenge_id)

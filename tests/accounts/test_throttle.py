@@ -1,5 +1,6 @@
-"""Login throttling: captcha after failures (per account and per address), then a pause,
-atomic counting under parallel guesses, and the per-address rate limit."""
+"""Login throttling: captcha after failures (per account, and per address at a much higher
+limit), then a pause, atomic counting under parallel guesses, and the per-address rate
+limit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 import requests
 
 from idp.accounts.throttle import (
+    Counts,
     Policy,
     allowed_without_captcha,
     captcha_required,
@@ -24,26 +26,30 @@ from tests.support.accounts import (
 from tests.support.captcha import captcha_answers, captcha_fields  # noqa: F401  (fixture)
 from tests.support.throttle import bad_credentials, count_in_threads, failures, parallel_guesses
 
-POLICY = Policy(captcha_after=3, delay=2, window=900)
+POLICY = Policy(captcha_after=3, delay=2, window=900, address_captcha_after=30)
 NOW = datetime(2026, 1, 1, 12, 0, 0)
 
 
 def test_captcha_from_the_limit_on():
-    """The captcha is required once the failures reach the limit, not before."""
-    assert not captcha_required(2, POLICY)
-    assert captcha_required(3, POLICY)
-    assert captcha_required(40, POLICY)
+    """The captcha is required once the account's failures reach its limit, or the
+    address's reach its much higher one, not before."""
+    assert not captcha_required(Counts(account=2, address=29), POLICY)
+    assert captcha_required(Counts(account=3, address=3), POLICY)
+    assert captcha_required(Counts(account=0, address=30), POLICY)
+    assert captcha_required(Counts(account=40, address=0), POLICY)
 
 
 def test_only_the_first_attempts_pass_without_captcha():
     """Attempt numbers (counted before the check) 1..limit pass; the next ones do not."""
-    assert [allowed_without_captcha(n, POLICY) for n in range(1, 6)] == [
+    assert [allowed_without_captcha(Counts(n, n), POLICY) for n in range(1, 6)] == [
         True,
         True,
         True,
         False,
         False,
     ]
+    assert allowed_without_captcha(Counts(1, 30), POLICY)
+    assert not allowed_without_captcha(Counts(1, 31), POLICY)
 
 
 def test_seconds_left_rounds_up_and_never_goes_negative():
@@ -94,10 +100,14 @@ def test_captcha_after_failures_then_a_pause(app, client, captcha_answers):  # n
 
 
 def test_failures_from_one_address_require_the_captcha_for_any_account(app, client):
-    """Guessing several identifiers from one address brings the captcha for all of them."""
+    """Guessing many identifiers from one address (the robot case) brings the captcha for
+    all of them, once the address's own limit is reached."""
+    app.config["LOGIN_ADDRESS_CAPTCHA_AFTER"] = 6
     make_account(app)
-    for n in range(3):
+    for n in range(5):
         login(client, f"nobody{n}@example.org", "Mauvais-1")
+    assert 'name="captcha_id"' not in text(client.get("/login"))
+    login(client, "nobody5@example.org", "Mauvais-1")
     assert 'name="captcha_id"' in text(client.get("/login"))
     page = text(login(client, "ivan@example.org", PASSWORD))
     assert 'name="captcha_id"' in page and client.get("/").status_code == 302
@@ -164,3 +174,33 @@ def test_successful_logins_do_not_bring_the_captcha(app, client):
         response = login(app.test_client(), "ivan@example.org", PASSWORD)
         assert response.status_code == 302
     assert 'name="captcha_id"' not in text(client.get("/login"))
+
+
+def test_one_persons_failures_do_not_bring_the_captcha_to_others_behind_the_address(app, client):
+    """3 failures on account A bring the captcha for A only: a fresh browser on account B
+    from the same address signs in without one; A's browser is asked it, not told that
+    characters it never saw were wrong."""
+    make_account(app)
+    make_account(app, "berthe@example.org")
+    for _ in range(3):
+        third = text(login(client, "ivan@example.org", "Mauvais-1"))
+    assert 'name="captcha_id"' in third
+
+    other = app.test_client()  # same REMOTE_ADDR: the office's proxy
+    assert 'name="captcha_id"' not in text(other.get("/login"))
+    signed_in = login(other, "berthe@example.org", PASSWORD)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
+
+    fresh = app.test_client()  # A again, from a page that showed no captcha
+    asked = fresh.post(
+        "/login",
+        data={
+            "identifier": "ivan@example.org",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(text(fresh.get("/login"))),
+        },
+    )
+    page = text(asked)
+    assert 'name="captcha_id"' in page and "Par sécurité, recopiez les caractères" in page
+    assert "ne correspondent pas" not in page
+    assert fresh.get("/").status_code == 302  # not signed in without the captcha

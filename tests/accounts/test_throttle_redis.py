@@ -23,8 +23,10 @@ def test_limiter_storage_is_redis(app):
 
 
 def test_parallel_guesses_from_one_address_do_not_slip_past(app, live_server):
-    """10 simultaneous wrong guesses on 10 identifiers from one address: at most 3 passwords
-    are checked (atomic INCR in Redis), then the captcha is required for everyone."""
+    """10 simultaneous wrong guesses on 10 identifiers from one address (its limit set to
+    3): at most 3 passwords are checked (atomic INCR in Redis), then the captcha is required
+    for everyone."""
+    app.config["LOGIN_ADDRESS_CAPTCHA_AFTER"] = 3
     make_account(app)
     identifiers = [f"nobody{n}@example.org" for n in range(10)]
     assert parallel_guesses(live_server, identifiers) == [200] * 10

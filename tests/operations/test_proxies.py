@@ -136,6 +136,7 @@ def _captcha_shown(base: str, forwarded_for: str | None) -> bool:
 def test_two_people_behind_one_trusted_proxy_are_counted_apart(app, live_server):
     """Over HTTP through a trusted proxy (127.0.0.1): Alice's failures bring her the captcha
     and then the rate limit, while Bob, behind the same proxy, sees neither."""
+    app.config["LOGIN_ADDRESS_CAPTCHA_AFTER"] = 3  # which address is counted, not how many
     alice, bob = "198.51.100.10", "198.51.100.20"
     session = requests.Session()
     for _ in range(3):
@@ -162,6 +163,7 @@ def test_a_spoofed_header_from_an_untrusted_address_changes_nothing(app, live_se
     and the audit log records 127.0.0.1."""
     from tests.support.accounts import events
 
+    app.config["LOGIN_ADDRESS_CAPTCHA_AFTER"] = 3  # which address is counted, not how many
     session = requests.Session()
     for n in range(3):
         _fail_login(session, live_server, f"192.0.2.{n}")

@@ -54,12 +54,12 @@ def parallel_guesses(base_url: str, identifiers: list[str]) -> list[int]:
 def failures(app, account_id: int) -> int:
     """The account's recent failures, as the throttle counts them."""
     with app.test_request_context():
-        return LoginThrottle(db.session.get(Account, account_id), "", None).failures()
+        return LoginThrottle(db.session.get(Account, account_id), "", None).failures().account
 
 
 def count_in_threads(app, account_id: int | None, identifier: str, n: int) -> list[int]:
     """Count `n` login attempts at the same instant (threads, one address each); returns
-    the number each attempt got."""
+    the number each attempt got on the account (or identifier)."""
     numbers: list[int] = []
     barrier = threading.Barrier(n)
 
@@ -68,7 +68,7 @@ def count_in_threads(app, account_id: int | None, identifier: str, n: int) -> li
             subject = db.session.get(Account, account_id) if account_id else None
             throttle = LoginThrottle(subject, identifier, f"10.1.0.{i}")
             barrier.wait(20)
-            numbers.append(throttle.count_attempt())
+            numbers.append(throttle.count_attempt().account)
             db.session.remove()
 
     threads = [threading.Thread(target=count, args=(i,)) for i in range(n)]

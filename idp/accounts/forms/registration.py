@@ -265,8 +265,11 @@ class CancelForm(FlaskForm):
     cancel = SubmitField(_l("Annuler l'inscription"))
 
 
-class ResendForm(FlaskForm):
-    """Send the confirmation link again."""
+class ResendForm(CaptchaMixin, FlaskForm):
+    """Send the confirmation link again; the captcha only once the address sent many
+    (the view sets `captcha_enabled`, idp/accounts/form_limits.py)."""
+
+    captcha_enabled = False
 
     email = EmailField(_l("Courriel"), filters=[strip], validators=_email_validators(True))
     submit = SubmitField(_l("Renvoyer le courriel"))

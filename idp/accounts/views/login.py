@@ -43,22 +43,24 @@ def _render(
     notice: str | None = None,
     status=200,
     wrong_credentials: bool = False,
+    *,
+    wait: int = 0,
 ):
     """`wrong_credentials` marks both fields invalid: which one was wrong is never said."""
     form.password.data = ""
     form.prepare_captcha()
-    return (
-        render_template(
-            "accounts/login.html",
-            form=form,
-            error=error,
-            notice=notice,
-            next_url=safe_next(request.args.get("next")),
-            reauth=request.args.get("reauth") == "1",
-            wrong_credentials=wrong_credentials,
-        ),
-        status,
+    page = render_template(
+        "accounts/login.html",
+        form=form,
+        error=error,
+        notice=notice,
+        next_url=safe_next(request.args.get("next")),
+        reauth=request.args.get("reauth") == "1",
+        wrong_credentials=wrong_credentials,
     )
+    if wait:
+        return page, 429, {"Retry-After": str(wait)}
+    return page, status
 
 
 def resend_confirmation_notice(account) -> str:
@@ -91,7 +93,11 @@ def login():
         form.identifier.data = request.args.get("identifier", "")[:254]
         if reauth and current_user.is_authenticated:
             form.identifier.data = current_user.email
-        form.captcha_enabled = LoginThrottle(None, "", request.remote_addr).state().captcha_required
+        # The captcha of the identifier given (its own failures), or of the whole address
+        # once it reached its much higher limit. An unknown identifier has counters too.
+        identifier = form.identifier.data.strip()
+        throttle = LoginThrottle(auth.find_account(identifier), identifier, request.remote_addr)
+        form.captcha_enabled = throttle.state().captcha_required
         return _render(form)
 
     with steady_answer("login"):
@@ -106,9 +112,19 @@ def _attempt(form: LoginForm, next_url: str | None):
     throttle = LoginThrottle(account, identifier, request.remote_addr)
     state = throttle.state()
     form.captcha_enabled = state.captcha_required
+    if form.captcha_renew_requested():
+        not_secret()
+        return _render(form)
+    if state.captcha_required and not form.captcha_id.data:
+        # The page sent had no captcha (the failures were made elsewhere): ask for it
+        # without calling the missing characters wrong. Nothing is checked nor counted.
+        return _render(form, error=_("Par sécurité, recopiez les caractères ci-dessous."))
     if state.wait:
-        return _render(form, error=wait_message(state.wait), status=429)
-    if form.captcha_renew_requested() or not form.validate():
+        # The characters are checked anyway: wrong ones are said so (with the wait), right
+        # ones are not asked again.
+        form.captcha_checked()
+        return _render(form, error=wait_message(state.wait), wait=state.wait)
+    if not form.validate():
         not_secret()
         return _render(form)
 
@@ -129,7 +145,7 @@ def _attempt(form: LoginForm, next_url: str | None):
         auth.open_session(account, remember=remember)
         return _landing(next_url)
     if result.outcome is auth.LoginOutcome.WAIT:
-        return _render(form, error=wait_message(result.wait), status=429)
+        return _render(form, error=wait_message(result.wait), wait=result.wait)
     if result.outcome is auth.LoginOutcome.CAPTCHA:
         form.captcha_enabled = True
         return _render(form, error=_("Par sécurité, recopiez les caractères ci-dessous."))

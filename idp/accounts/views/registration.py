@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from idp.accounts import mails, policy, pwned, registration, return_address, signals
+from idp.accounts import form_limits, mails, policy, pwned, registration, return_address, signals
 from idp.accounts.forms.registration import (
     CancelForm,
     IdentityStepForm,
@@ -56,19 +56,16 @@ IDENTITY_FIELDS = (
 )
 
 
-def _register_limit() -> str:
-    return current_app.config["REGISTRATION_RATE_LIMIT"]
+def _flood_limit() -> str:
+    # Every POST, accepted or not: only a robot reaches it. The fair limits, counting
+    # accepted forms per address and e-mail, are idp/accounts/form_limits.py.
+    return current_app.config["REGISTRATION_FLOOD_RATE_LIMIT"]
 
 
-def _resend_limit() -> str:
-    return current_app.config["REGISTRATION_RESEND_RATE_LIMIT"]
-
-
-def _resend_key() -> str:
-    # Second limit keyed by the address, so one mailbox cannot be flooded from many IPs.
-    return (
-        "resend:" + (request.form.get("email") or session.get(PENDING, {}).get("email", "")).lower()
-    )
+def _paused(template: str, wait: int, *, with_password: bool = False, **context: Any):
+    """The form itself, again, with what was typed and how long to wait."""
+    flash(form_limits.paused_message(wait, with_password=with_password), "error")
+    return render_template(template, **context), 429, {"Retry-After": str(wait)}
 
 
 def _next_from(*candidates: str | None) -> str | None:
@@ -167,7 +164,7 @@ def _finish(outcome: registration.Submitted, *, wizard: bool, next_url: str | No
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"])
+@limiter.limit(_flood_limit, methods=["POST"])
 def register():
     if current_app.config["REGISTRATION_WIZARD"]:
         # Only what the wizard reads: arbitrary keys would reach url_for (`step`, `_external`).
@@ -178,7 +175,20 @@ def register():
     _apply_invitation(form, invitation, posted=request.method == "POST")
     next_url = _next_from(form.next.data, request.args.get("next"))
     form.next.data = next_url or ""  # an unsafe value is dropped, never echoed back
+    limits = form_limits.registration(request.remote_addr, request.form.get("email", ""))
+    if request.method == "POST" and (wait := limits.verdict().wait):
+        form.prepare_captcha()  # the characters were not checked: the same ones again
+        return _paused(
+            "accounts/register.html",
+            wait,
+            with_password=True,
+            form=form,
+            invitation=invitation,
+            next_url=next_url,
+            checklist=_checklist_for(form),
+        )
     if not form.captcha_renew_requested() and form.validate_on_submit():
+        limits.hit()
         values = {name: form[name].data for name in IDENTITY_FIELDS if name in form}
         data = _data_from(
             values,
@@ -260,7 +270,7 @@ def _steps_context(step: int, next_url: str | None = None) -> dict[str, Any]:
 
 
 @bp.route("/register/step/<int:step>", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"])
+@limiter.limit(_flood_limit, methods=["POST"])
 def register_step(step: int):
     if not current_app.config["REGISTRATION_WIZARD"]:
         return redirect(url_for("accounts.register"))
@@ -319,6 +329,17 @@ def _step_identity(draft: dict[str, Any]):
         draft["identity_ok"] = False
         _save_draft(draft)
         return redirect(url_for("accounts.register_step", step=1))
+    limits = form_limits.registration(request.remote_addr, request.form.get("email", ""))
+    if request.method == "POST" and (wait := limits.verdict().wait):
+        # Said now rather than after the password is typed; nothing is counted yet.
+        form.prepare_captcha()
+        return _paused(
+            "accounts/register_wizard_identity.html",
+            wait,
+            form=form,
+            invitation=invitation,
+            **_steps_context(2, draft.get("next")),
+        )
     if not form.captcha_renew_requested() and form.validate_on_submit():
         draft["identity"] = _identity_values(form)
         draft["identity_ok"] = True
@@ -341,7 +362,19 @@ def _step_password(draft: dict[str, Any]):
     form.name_context = names
     if request.method == "POST" and form.back.data:
         return redirect(url_for("accounts.register_step", step=2))
+    limits = form_limits.registration(request.remote_addr, identity.get("email") or "")
+    if request.method == "POST" and (wait := limits.verdict().wait):
+        return _paused(
+            "accounts/register_wizard_password.html",
+            wait,
+            with_password=True,
+            form=form,
+            checklist=_checklist_for(form, names),
+            names=[v for v in names.values() if v],
+            **_steps_context(3, draft.get("next")),
+        )
     if form.validate_on_submit():
+        limits.hit()
         invitation = draft.get("invitation") or {}
         next_url = safe_next(draft.get("next"))
         data = _data_from(
@@ -415,11 +448,22 @@ def register_sent():
 
 
 @bp.route("/register/resend", methods=["GET", "POST"])
-@limiter.limit(_resend_limit, methods=["POST"])
-@limiter.limit(_resend_limit, methods=["POST"], key_func=_resend_key)
+@limiter.limit(_flood_limit, methods=["POST"])
 def register_resend():
     form = ResendForm()
-    if form.validate_on_submit():
+    limits = form_limits.resend(request.remote_addr, request.form.get("email", ""))
+    verdict = limits.verdict() if request.method == "POST" else None
+    form.captcha_enabled = bool(verdict and verdict.captcha)
+    if verdict and verdict.wait:
+        form.prepare_captcha()
+        return _paused("accounts/register_resend.html", verdict.wait, form=form)
+    if form.captcha_enabled and not form.captcha_id.data:
+        # The page sent had no captcha yet (the check page's button): ask it, nothing lost.
+        form.prepare_captcha()
+        flash(_("Par sécurité, recopiez les caractères ci-dessous."), "warning")
+        return render_template("accounts/register_resend.html", form=form)
+    if not form.captcha_renew_requested() and form.validate_on_submit():
+        limits.hit()
         pending = session.get(PENDING) or {}
         same = (pending.get("email") or "") == form.email.data.lower()
         # The same answer, after the same time, whether a registration is pending or not.
@@ -438,6 +482,7 @@ def register_resend():
         if same:
             return redirect(url_for("accounts.register_sent"))
         return redirect(url_for("accounts.register_resend"))
+    form.prepare_captcha()
     return render_template("accounts/register_resend.html", form=form), (
         400 if form.errors else 200
     )

@@ -85,7 +85,8 @@ def second_factor_step():
     form.captcha_enabled = limits.captcha_required
     if request.method == "GET" or method not in CODE_METHODS:
         return _render(state, kinds, method, form)
-    if limits.wait:
+    if limits.wait and not form.captcha_renew_requested():
+        form.captcha_checked()  # wrong characters are said so, with the wait
         return _render(state, kinds, method, form, error=wait_message(limits.wait), status=429)
     if form.captcha_renew_requested() or not form.validate():
         return _render(state, kinds, method, form)
