@@ -28,7 +28,6 @@ from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance
 from idp.accounts.passwords import hash_password
 from idp.accounts.recipients import typed_address_left_out
-from idp.accounts.redirects import safe_next
 from idp.accounts.services import create_account, find_by_email, normalise_email, stand_in
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
