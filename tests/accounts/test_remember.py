@@ -88,10 +88,10 @@ def test_the_sessions_page_gives_its_end_date(app, client):
     make_account(app, EMAIL)
     login(client, EMAIL, PASSWORD, remember="y")
     row = _row(app)
-    end = (row.created_at + timedelta(seconds=DAYS_30)).strftime("%d/%m/%Y %H:%M")
+    end = (row.created_at + timedelta(seconds=DAYS_30)).strftime("%Y-%m-%dT%H:%M")
     html = text(client.get("/account/sessions"))
     assert "Reste connecté jusqu&#39;au" in html or "Reste connecté jusqu'au" in html
-    assert f"{end} UTC</time>" in html
+    assert f'<time datetime="{end}' in html
 
 
 def test_logout_ends_it_and_the_cookie_ends_with_the_browser_again(app, client):
