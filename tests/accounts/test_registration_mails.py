@@ -95,7 +95,7 @@ def test_a_nir_of_another_account_still_mails_the_address_typed(app, client, smt
     typed>" stays true: that address is told no account was made, without the owner's
     address; the owner gets the notice."""
     make_account(app, email="titulaire@yopmail.com", nir="255081416802538")
-    register(client, answers, nir=NIR)
+    register(client, answers, nir=NIR, civility="mme", birthdate="1955-08-14")
     owner = wait_for_mail(smtp_sink, "titulaire@yopmail.com")
     assert "numéro de sécurité sociale" in owner.text
     typed = wait_for_mail(smtp_sink, EMAIL)

@@ -163,7 +163,7 @@ def test_admin_people_pages_and_my_data_in_a_browser(page: Page, chromium, stack
         admin_page.get_by_role("button", name="Rechercher").click()
         shots(admin_page, "admin-users-search")
         admin_page.get_by_role("link", name=re.compile("PIERRE Ivan")).click()
-        expect(admin_page.locator("main")).to_contain_text("login.succeeded")
+        expect(admin_page.locator("main")).to_contain_text("Connexion réussie")
         shots(admin_page, "admin-user")
         admin_page.get_by_role("button", name=re.compile("Verrouiller")).click()
         expect(admin_page.locator("main")).to_contain_text("verrouillé depuis")
@@ -176,7 +176,9 @@ def test_admin_people_pages_and_my_data_in_a_browser(page: Page, chromium, stack
         # Ivan's five events only: login, export, his sessions ended by the lock, locked,
         # unlocked (not the admin's login).
         expect(admin_page.locator("main")).to_contain_text("5 événements")
-        expect(admin_page.locator("main table")).to_contain_text("admin.user.locked")
+        expect(admin_page.locator("main table")).to_contain_text(
+            "Compte verrouillé par un administrateur"
+        )
         shots(admin_page, "admin-audit-filtered")
     finally:
         admin.close()
