@@ -13,7 +13,7 @@ class ConsentForm(FlaskForm):
 
 class LogoutConfirmForm(FlaskForm):
     confirm = SubmitField(_l("Me déconnecter"))
-    cancel = SubmitField(_l("Rester connecté(e)"))
+    cancel = SubmitField(_l("Annuler"))
 
 
 class LogoutEverywhereForm(FlaskForm):

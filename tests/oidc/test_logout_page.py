@@ -111,6 +111,17 @@ def test_rp_logout_without_hint_confirms_then_names_the_services(app, person, se
     _ends_on_logged_out_page(response, ["Formadist", "E-communautés"])
 
 
+def test_rp_logout_confirmation_cancel_keeps_the_session(app, person, services):
+    """The confirmation's second button says « Annuler » (not « Rester connecté », the
+    login page's longer-session box) and leads to "Mes services", still signed in."""
+    client, _ = _using(app, person, services)
+    ask = text(client.get("/oauth/logout"))
+    assert 'name="cancel" type="submit" value="Annuler"' in ask
+    response = client.post("/oauth/logout", data={"csrf_token": csrf_of(ask), "cancel": "Annuler"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # "Mes services"
+    assert client.get("/account").status_code == 200
+
+
 def test_sessions_page_this_device_names_the_services(app, person, services):
     """ "Se déconnecter de cet appareil" on this browser's entry is the ordinary logout."""
     client, _ = _using(app, person, services)
