@@ -7,10 +7,12 @@ from urllib.parse import urlencode
 from flask import Flask, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from idp import outage
+from idp.accounts import form_limits
 from idp.accounts.redirects import is_safe_next, safe_next
 from idp.core.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, LANGUAGES, forget_ui_locales
 from idp.core.sql_errors import is_outage
@@ -115,11 +117,20 @@ def init_app(app: Flask) -> None:
         if original is not None and is_outage(original):
             # The database went out while another error page was being made.
             return outage.unavailable_response(original)
+        headers, wait = {}, 0
+        if isinstance(error, RateLimitExceeded):
+            if error.response is not None:
+                return error.response  # the form itself, paused (its on_breach made it)
+            wait = form_limits.limiter_wait()
+            headers["Retry-After"] = str(wait)
         if request.accept_mimetypes.best == "application/json" or request.path.startswith(
             MACHINE_PATHS
         ):
-            return {
+            body = {
                 "error": error.name.lower().replace(" ", "_"),
                 "error_description": error.description,
-            }, error.code
-        return render_template("errors/http.html", error=error), error.code
+            }
+            return body, error.code, headers
+        retry = form_limits.retry_in(wait) if wait else ""
+        page = render_template("errors/http.html", error=error, retry=retry)
+        return page, error.code, headers

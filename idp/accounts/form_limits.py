@@ -1,5 +1,5 @@
-"""Limits on the forms that create a registration or send its confirmation link again, fair
-to an office of hundreds of agents behind one proxy.
+"""Limits on the forms that create a registration, send its confirmation link again or send
+a password-reset link, fair to an office of hundreds of agents behind one proxy.
 
 - Only a submission the form accepted counts (the view calls `hit()` after validating): a
   typo, a missing field or wrong captcha characters never do.
@@ -87,6 +87,14 @@ def resend_rules() -> tuple[Rule, ...]:
     )
 
 
+def password_reset_rules() -> tuple[Rule, ...]:
+    config = current_app.config
+    return (
+        Rule("RESET_EMAIL_RATE_LIMIT", config["RESET_EMAIL_RATE_LIMIT"], EMAIL, BLOCK),
+        Rule("RESET_RATE_LIMIT", config["RESET_RATE_LIMIT"], ADDRESS, BLOCK),
+    )
+
+
 @dataclass(frozen=True)
 class Verdict:
     captcha: bool  # a captcha limit is reached: ask the captcha
@@ -124,7 +132,7 @@ class FormLimits:
         if not self._on():
             return Verdict(captcha=False, wait=0)
         strategy = FixedWindowRateLimiter(counters())
-        captcha, wait, now = False, 0, time.time()
+        captcha, wait = False, 0
         for rule, item, ids in self._items():
             if strategy.test(item, *ids):
                 continue
@@ -132,7 +140,7 @@ class FormLimits:
                 captcha = True
             else:
                 reset = strategy.get_window_stats(item, *ids).reset_time
-                wait = max(wait, math.ceil(reset - now), 1)
+                wait = max(wait, seconds_until(reset))
         return Verdict(captcha=captcha, wait=wait)
 
     def hit(self) -> None:
@@ -150,6 +158,22 @@ def registration(ip: str | None, email: str) -> FormLimits:
 
 def resend(ip: str | None, email: str) -> FormLimits:
     return FormLimits("register-resend", resend_rules(), ip, email)
+
+
+def seconds_until(reset_at: float) -> int:
+    """Whole seconds, at least one, before a limit's window resets."""
+    return max(math.ceil(reset_at - time.time()), 1)
+
+
+def limiter_wait() -> int:
+    """Seconds before the Flask-Limiter limit this request broke lets it through again (its
+    window's reset), for Retry-After and the page's "Réessayez dans …"."""
+    current = limiter.current_limit
+    return seconds_until(current.reset_at) if current else 60
+
+
+def password_reset(ip: str | None, email: str) -> FormLimits:
+    return FormLimits("password-forgot", password_reset_rules(), ip, email)
 
 
 def retry_in(seconds: int) -> str:

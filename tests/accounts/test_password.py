@@ -111,6 +111,27 @@ def test_forgot_password_answers_the_same_for_unknown_addresses(app, client, smt
     assert mails_to(smtp_sink, "nobody@example.org") == []
 
 
+def test_an_office_behind_one_address_asks_many_reset_links(app, smtp_sink):
+    """Twelve people behind one proxy each ask a link (more than the former 10 per hour per
+    address); typos are not counted; one mailbox asked too often pauses that address only,
+    with the address kept, the wait said and Retry-After — the same page for any address."""
+    app.config.update(STEADY_ANSWERS=False, RESET_EMAIL_RATE_LIMIT="2 per hour")
+    make_account(app)
+    for n in range(12):
+        assert "Si un compte existe" in text(_request_reset(app.test_client(), f"a{n}@x.org"))
+    client = app.test_client()
+    typo = _request_reset(client, "pas-une-adresse")
+    assert typo.status_code == 200 and "Si un compte existe" not in text(typo)  # not counted
+    for address in ("ivan@example.org", "nobody@example.org"):
+        for _ in range(2):
+            assert "Si un compte existe" in text(_request_reset(client, address))
+        paused = _request_reset(app.test_client(), address)
+        page = text(paused)
+        assert paused.status_code == 429 and 3500 <= int(paused.headers["Retry-After"]) <= 3601
+        assert f'value="{address}"' in page and "Réessayez dans 60 minutes." in page
+    assert "Si un compte existe" in text(_request_reset(client, "other@example.org"))
+
+
 def test_reset_link_goes_to_both_addresses_and_works_once(app, client, smtp_sink):
     """The reset link reaches the primary and the confirmed secondary address; it sets a
     new password once, ends every session and opens the login with the e-mail filled in."""

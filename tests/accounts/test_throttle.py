@@ -4,6 +4,7 @@ limit."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime
 
@@ -143,14 +144,33 @@ def test_parallel_guesses_do_not_slip_past_the_limit(app, live_server):
 
 
 def test_rate_limit_per_address(app, client):
-    """Beyond LOGIN_RATE_LIMIT attempts from one address, the login answers 429."""
+    """Beyond LOGIN_RATE_LIMIT attempts from one address, the login answers 429 with the
+    sign-in form itself: the identifier typed kept, the exact wait said and in Retry-After."""
     app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
     make_account(app)
     assert login(client, "ivan@example.org", "Mauvais-1").status_code == 200
     assert login(client, "ivan@example.org", "Mauvais-1").status_code == 200
     limited = login(client, "ivan@example.org", PASSWORD)
-    assert limited.status_code == 429 and "Trop de tentatives" in text(limited)
+    page = text(limited)
+    wait = int(limited.headers["Retry-After"])
+    assert limited.status_code == 429 and 1 <= wait <= 61  # a minute's window
+    assert 'value="ivan@example.org"' in page and 'name="password"' in page
+    assert "formulaire est mis en pause" in page
+    assert re.search(r"Réessayez dans \d+ (secondes?|minutes?)\.", page)
     assert client.get("/login").status_code == 200  # the page itself stays readable
+
+
+def test_other_limits_say_the_exact_wait(app, client):
+    """A limit without a form of its own (the captcha image) answers 429 with Retry-After
+    and "Réessayez dans …" on the page, not "quelques instants"."""
+    app.config["CAPTCHA_RATE_LIMIT"] = "1 per minute"
+    page = text(client.get("/register"))
+    image = re.search(r'src="(/captcha/[^"]+)"', page)
+    assert image, "the registration page shows a captcha image"
+    client.get(image.group(1))
+    limited = client.get(image.group(1), headers={"Accept": "text/html"})
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 61
+    assert re.search(r"Réessayez dans \d+ (secondes?|minutes?)\.", text(limited))
 
 
 def test_account_counter_is_atomic(app):

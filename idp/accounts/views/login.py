@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter import RequestLimit
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from idp.accounts import factors, registration, second_factor
+from idp.accounts import factors, form_limits, registration, second_factor
 from idp.accounts import login as auth
 from idp.accounts.factors import trusted
 from idp.accounts.forms.login import LoginForm
@@ -80,8 +81,17 @@ def resend_confirmation_notice(account) -> str:
     )
 
 
+def _paused(limit: RequestLimit) -> Response:
+    """Past LOGIN_RATE_LIMIT (a flood from one address): the sign-in form again, with the
+    identifier typed, saying how long to wait — not a bare error page."""
+    wait = form_limits.seconds_until(limit.reset_at)
+    message = form_limits.paused_message(wait, with_password=True)
+    page, status, headers = _render(LoginForm(), error=message, wait=wait)
+    return make_response(page, status, headers)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"], on_breach=_paused)
 def login():
     next_url = request.args.get("next")
     reauth = request.args.get("reauth") == "1"

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from idp.accounts import policy, pwned, return_address, sessions
+from idp.accounts import form_limits, policy, pwned, return_address, sessions
 from idp.accounts import profile as service
 from idp.accounts.errors import (
     InvalidCredentials,
@@ -63,7 +63,7 @@ def _password_errors(form, error: Exception) -> None:
 
 
 def _reset_rate_limit() -> str:
-    return current_app.config["RESET_RATE_LIMIT"]
+    return current_app.config["RESET_LINK_RATE_LIMIT"]
 
 
 def _change_rate_limit() -> str:
@@ -108,8 +108,9 @@ def password_change():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_reset_rate_limit, methods=["POST"])
 def password_forgot():
+    """Counted per e-mail and per address by form_limits (an office behind one proxy may
+    ask many links), only once the form was accepted."""
     form = ForgotPasswordForm()
     # Started from a service: the form posts to this same URL, so `next` stays along, and
     # the link goes back there (idp/accounts/return_address.py).
@@ -117,6 +118,13 @@ def password_forgot():
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"][:254]
     if form.validate_on_submit():
+        limits = form_limits.password_reset(request.remote_addr, form.email.data)
+        wait = limits.verdict().wait
+        if wait:
+            flash(form_limits.paused_message(wait), "error")
+            page = render_template("accounts/password_forgot.html", form=form, next_url=next_url)
+            return page, 429, {"Retry-After": str(wait)}
+        limits.hit()
         # The same answer, after the same time, whether an account exists or not.
         with steady_answer("password_forgot"):
             ref = return_address.keep(next_url, int(current_app.config["RESET_MAX_AGE"]))
