@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -94,6 +95,22 @@ def start_login(next_url: str | None = None):
     if request.args.get("login_hint"):
         kwargs["login_hint"] = request.args["login_hint"][:255]
     return compte().authorize_redirect(redirect_uri, **kwargs)
+
+
+RESTART_AFTER = 60  # seconds between two automatic restarts (never a redirect loop)
+
+
+def restart_login():
+    """Start the login again, for the page first wanted, when the callback's state is no
+    longer known — if this browser keeps our cookie (rp_next is there) and was not sent
+    round less than RESTART_AFTER ago. None: show the failure page instead."""
+    if request.args.get("error") or "rp_next" not in session:
+        return None
+    now = int(time.time())
+    if now - int(session.get("rp_restarted", 0)) < RESTART_AFTER:
+        return None
+    session["rp_restarted"] = now
+    return start_login(session["rp_next"])
 
 
 def login_required(view: Callable) -> Callable:

@@ -10,6 +10,7 @@ import secrets
 
 import requests
 from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import MismatchingStateError
 from authlib.integrations.flask_client import OAuthError
 from flask import (
     Blueprint,
@@ -48,6 +49,15 @@ def login():
 def callback():
     try:
         target = auth.finish_login()
+    except MismatchingStateError as error:
+        # Our record of the request is gone (Authlib keeps it an hour: a person who created
+        # an account and confirmed it the next morning) or was never ours. While signed in
+        # at Compte, asking again lands on the page wanted at first, once a minute at most.
+        restart = auth.restart_login()
+        if restart is not None:
+            return restart
+        log.warning("login through Compte failed: %s", error)
+        return render_template("common/login_failed.html", reason=error.error), 400
     except (AuthlibBaseError, JoseError, KeyError, ValueError, requests.RequestException) as error:
         log.warning("login through Compte failed: %s", error)
         description = getattr(error, "error", None) or type(error).__name__

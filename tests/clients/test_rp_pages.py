@@ -43,6 +43,26 @@ def test_callback_with_error_shows_a_page_not_a_500(rp_app):
     assert response.status_code == 400
 
 
+def test_a_forgotten_state_asks_again_for_the_page_first_wanted(rp_app, test_issuer):
+    """Back from Compte after the service forgot its request (Authlib keeps it an hour: an
+    account created and confirmed the next morning), the service asks Compte again for the
+    page first wanted instead of failing; a second time within a minute it shows the page
+    "La connexion n'a pas abouti", whose "Réessayer" still keeps that page."""
+    browser = rp_app.test_client()
+    browser.get("/formations/NUMERIQUE-2026")  # the convocation link, signed out
+    with browser.session_transaction() as session:
+        for key in [k for k in session if k.startswith("_state_")]:
+            del session[key]  # what an hour does
+    again = browser.get("/auth/callback?code=abc&state=forgotten")
+    assert again.status_code == 302
+    assert again.headers["Location"].startswith(f"{test_issuer.url}/oauth/authorize")
+    with browser.session_transaction() as session:
+        assert session["rp_next"] == "/formations/NUMERIQUE-2026"
+    failed = browser.get("/auth/callback?code=abc&state=forgotten-again")
+    assert failed.status_code == 400
+    assert "/login?next=/formations/NUMERIQUE-2026" in failed.get_data(as_text=True)
+
+
 DEMO_CLAIMS = {"sub": "sub-1", "given_name": "Ivan", "email": "demo@compte.localhost"}
 
 
