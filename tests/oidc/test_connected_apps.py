@@ -4,10 +4,17 @@ which never ask for consent), with its name, what it received and its last use."
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+
+import idp
 from idp.accounts.services import create_account
 from idp.core.extensions import db
+from idp.oidc.models import Consent
 from tests.oidc.helpers import tokens_in_process, userinfo_status
 from tests.support.sessions import TWO_FACTORS, signed_in
 
@@ -76,3 +83,34 @@ def test_the_admin_user_page_lists_the_services_used(app, person, make_rp):
     assert "Votre adresse électronique" in section
     assert "Aucune application connectée" not in section
     assert " à " in section  # the last use, in words
+
+
+def test_services_used_before_the_upgrade_are_filled_in(app, person, make_rp):
+    """The migration that came with the list fills it in for services used before it: a
+    first-party service with a stored token and no consent row is listed after it runs,
+    with the scopes of its latest token; a third-party service is not (it asked)."""
+    rp = make_rp("Formadist", first_party=True)
+    tokens_in_process(app, person, rp, scope="openid email")
+    tokens_in_process(app, person, rp, scope=SCOPE)
+    with app.app_context():
+        db.session.query(Consent).delete()  # as before the version that records them
+        db.session.commit()
+        section = _connected_apps(signed_in(app, person.id).get("/account").get_data(as_text=True))
+        assert "Formadist" not in section
+        with (
+            db.engine.begin() as connection,
+            Operations.context(MigrationContext.configure(connection)),
+        ):
+            _migration("7d2e4f6a8b10_connected_apps_backfill").upgrade()
+        rows = db.session.query(Consent).all()
+    assert [(row.client_id, row.scopes) for row in rows] == [(rp.client_id, SCOPE)]
+    section = _connected_apps(signed_in(app, person.id).get("/account").get_data(as_text=True))
+    assert "Formadist" in section and "Votre nom et prénom" in section
+
+
+def _migration(name: str):
+    path = Path(idp.__file__).parent / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
