@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.accounts import PASSWORD, make_account
 
@@ -76,8 +77,9 @@ def test_add_an_authenticator_app_with_the_keyboard(app, live_server, page, shot
     page.get_by_role("heading", name="Vos codes de secours").wait_for()
     codes = page.locator("ol.recovery-codes code").all_inner_texts()
     assert len(codes) == 10
-    assert page.get_by_role("button", name="Copier les codes").is_visible()
-    assert page.get_by_role("button", name="Imprimer").is_visible()
+    # Shown by accounts-recovery.js (deferred): wait for it rather than read at once.
+    expect(page.get_by_role("button", name="Copier les codes")).to_be_visible()
+    expect(page.get_by_role("button", name="Imprimer")).to_be_visible()
     shot("recovery-codes")
 
     _tab_to(page, "Télécharger (.txt)")
