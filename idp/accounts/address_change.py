@@ -152,9 +152,6 @@ def change(key: str | None, new_email: str, next_url: str | None) -> registratio
 
 
 def forget(key: str | None) -> None:
-    """The registration is confirmed or abandoned: nothing left to correct."""
-    if isinstance(key, str) and key:
-        db.session.execute(
-            db.delete(RegistrationDraft).where(RegistrationDraft.key_hash == secret_digest(key))
-        )
-        db.session.commit()
+    """The registration is confirmed or abandoned: nothing left to correct (its row is one
+    of registration_draft's, removed the same way as the wizard's). Commits."""
+    registration.delete_draft(key)

@@ -65,23 +65,23 @@ def test_sex_digit_contradicting_the_civility_is_named_on_the_civility(app, clie
     assert error_of(response, "nir") == "" and error_of(response, "birthdate") == ""
 
 
-def test_birth_year_contradicting_the_birth_date_is_named_on_the_birth_date(app, client):
-    """NIR of 1955, birth date in 1956: the birth date is marked, with both years."""
-    response = identity_step(app, client, birthdate="1956-08-14")
+@pytest.mark.parametrize(
+    ("birthdate", "nir_says", "typed"),
+    [
+        ("1956-08-14", "en 1955", "le 14 août 1956"),  # the year disagrees
+        ("1955-03-14", "en août 1955", "le 14 mars 1955"),  # the month disagrees
+    ],
+)
+def test_a_birth_date_contradicting_the_nir_is_named_on_the_birth_date(
+    app, client, birthdate, nir_says, typed
+):
+    """NIR of August 1955, a birth date in another year or month: the birth date is marked,
+    the message naming what the number says and what was typed."""
+    response = identity_step(app, client, birthdate=birthdate)
     assert response.status_code == 400
     assert error_of(response, "birthdate") == (
-        "Le numéro de sécurité sociale indique une naissance en 1955, mais la date de "
-        "naissance saisie est le 14 août 1956 : vérifiez l'un ou l'autre."
-    )
-
-
-def test_birth_month_contradicting_the_birth_date_is_named_on_the_birth_date(app, client):
-    """NIR of August 1955, birth date in March 1955: the message names the month."""
-    response = identity_step(app, client, birthdate="1955-03-14")
-    assert response.status_code == 400
-    assert error_of(response, "birthdate") == (
-        "Le numéro de sécurité sociale indique une naissance en août 1955, mais la date de "
-        "naissance saisie est le 14 mars 1955 : vérifiez l'un ou l'autre."
+        f"Le numéro de sécurité sociale indique une naissance {nir_says}, mais la date de "
+        f"naissance saisie est {typed} : vérifiez l'un ou l'autre."
     )
 
 

@@ -17,7 +17,7 @@ from idp.audit.models import AuditEvent
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.mail.models import OutboxMessage
-from tests.support.accounts import login
+from tests.support.accounts import account_by_email, login
 from tests.support.captcha import record_captcha_answers
 from tests.support.forms import EMAIL, PASSWORD, csrf_of
 from tests.support.mail import links_in, mails_to, wait_for_mail
@@ -36,14 +36,6 @@ def answers(app):
 def audit_types(app) -> list[str]:
     with app.app_context():
         return [e.type for e in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))]
-
-
-def account_by_email(app, email: str) -> Account | None:
-    with app.app_context():
-        account = db.session.scalar(db.select(Account).where(Account.email == email))
-        if account is not None:
-            db.session.expunge(account)
-        return account
 
 
 def visible_text(html: str) -> str:

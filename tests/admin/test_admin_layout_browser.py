@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from idp.accounts.models import Account
 from idp.audit.models import AuditEvent
 from idp.core.extensions import db
-from tests.support.accounts import PASSWORD, make_account
+from tests.support.accounts import PASSWORD, make_admin
+from tests.support.browser import sign_in_with_password
 
 EMAIL = "ada.admin@example.org"
 LONG_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 " * 5
@@ -21,9 +21,8 @@ def settings(settings):
 
 
 def _admin_signed_in(app, page, live_server: str) -> None:
-    account_id = make_account(app, EMAIL)
+    account_id = make_admin(app, EMAIL)
     with app.app_context():
-        db.session.get(Account, account_id).is_admin = True
         for n in range(3):  # long values: a user agent, a scope, an e-mail domain
             db.session.add(
                 AuditEvent(
@@ -36,11 +35,7 @@ def _admin_signed_in(app, page, live_server: str) -> None:
                 )
             )
         db.session.commit()
-    page.goto(live_server + "/login")
-    page.locator("#identifier").fill(EMAIL)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    page.wait_for_url(live_server + "/")
+    sign_in_with_password(page, live_server, EMAIL, PASSWORD)
 
 
 @pytest.mark.browser

@@ -12,6 +12,7 @@ from idp.oidc.clients import create_client
 from tests.oidc.helpers import authorize_url
 from tests.oidc.rp_server import LogoutRecorder
 from tests.support.accounts import PASSWORD, make_account
+from tests.support.browser import sign_in_with_password
 from tests.support.servers import free_port, serve_wsgi
 
 EMAIL = "ivan@example.org"
@@ -46,11 +47,7 @@ def test_compte_logout_after_two_services_stays_on_the_logged_out_page(
     make_account(app, EMAIL)
     with serve_wsgi(LogoutRecorder(), free_port()) as rp_url:
         services = [_service(app, name, rp_url) for name in ("Formadist", "CPF")]
-        page.goto(live_server + "/login")
-        page.locator("#identifier").fill(EMAIL)
-        page.locator("#password").fill(PASSWORD)
-        page.locator("#password").press("Enter")
-        page.wait_for_url(live_server + "/")
+        sign_in_with_password(page, live_server, EMAIL, PASSWORD)
         for rp in services:  # each service signs the person in through Compte
             page.goto(authorize_url(live_server, rp, scope="openid"))
             page.wait_for_url(rp.redirect_uri + "?*")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.accounts import PASSWORD, make_account
+from tests.support.browser import sign_in_with_password
 
 EMAIL = "ivan@example.org"
 
@@ -41,11 +42,7 @@ def test_add_an_authenticator_app_with_the_keyboard(app, live_server, page, shot
     """Every step is reachable with Tab and Enter; the QR code has a text alternative and
     the key is written out; a wrong code is explained; the codes download as a .txt."""
     make_account(app)
-    page.goto(live_server + "/login")
-    page.locator("#identifier").fill(EMAIL)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    page.wait_for_url(live_server + "/")
+    sign_in_with_password(page, live_server, EMAIL, PASSWORD)
 
     page.goto(live_server + "/account/security")
     assert page.get_by_role("heading", name="Sécurité", level=1).is_visible()

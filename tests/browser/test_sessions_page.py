@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.accounts import PASSWORD, make_account
+from tests.support.browser import sign_in_with_password
 
 EMAIL = "ivan@example.org"
 
@@ -20,11 +21,7 @@ def settings(settings):
 
 
 def _sign_in(page, live_server: str) -> None:
-    page.goto(live_server + "/login")
-    page.locator("#identifier").fill(EMAIL)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    page.wait_for_url(live_server + "/")
+    sign_in_with_password(page, live_server, EMAIL, PASSWORD)
 
 
 @pytest.mark.browser

@@ -12,10 +12,10 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
 import idp
-from idp.accounts.services import create_account
 from idp.core.extensions import db
 from idp.oidc.models import Consent
 from tests.oidc.helpers import tokens_in_process, userinfo_status
+from tests.support.accounts import make_admin
 from tests.support.sessions import TWO_FACTORS, signed_in
 
 SCOPE = "openid profile email offline_access"
@@ -66,17 +66,7 @@ def test_the_admin_user_page_lists_the_services_used(app, person, make_rp):
     what it received in words and its last use."""
     rp = make_rp("Formadist", first_party=True)
     tokens_in_process(app, person, rp, scope=SCOPE)
-    with app.app_context():
-        admin = create_account(
-            email="admin@compte.example",
-            password="Admin-Compte-2026!",
-            given_name="Ada",
-            family_name="Admin",
-            confirmed=True,
-        )
-        admin.is_admin = True
-        db.session.commit()
-        admin_id = admin.id
+    admin_id = make_admin(app)
     html = signed_in(app, admin_id, TWO_FACTORS).get(f"/admin/users/{person.id}")
     section = _connected_apps(html.get_data(as_text=True))
     assert f'title="{rp.client_id}">Formadist<' in section

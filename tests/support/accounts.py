@@ -24,6 +24,24 @@ def make_account(app, email: str = "ivan@example.org", password: str = PASSWORD,
         return account.id
 
 
+def account_by_email(app, email: str) -> Account | None:
+    """A detached copy of the account with this primary address, or None."""
+    with app.app_context():
+        row = db.session.scalar(db.select(Account).where(Account.email == email))
+        if row is not None:
+            db.session.expunge(row)
+        return row
+
+
+def make_admin(app, email: str = "ada.admin@example.org", **fields) -> int:
+    """A confirmed administrator account (password PASSWORD); returns its id."""
+    account_id = make_account(app, email, **fields)
+    with app.app_context():
+        db.session.get(Account, account_id).is_admin = True
+        db.session.commit()
+    return account_id
+
+
 def account(app, account_id: int) -> Account:
     """A detached fresh copy of the account row."""
     with app.app_context():

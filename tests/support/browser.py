@@ -85,3 +85,12 @@ def close_contexts(browser) -> None:
     """Close what a test opened on the shared browser (never the browser itself)."""
     for context in list(browser.contexts):
         context.close()
+
+
+def sign_in_with_password(page, base: str, email: str, password: str) -> None:
+    """Compte's login page, filled and sent with Enter; waits for "Mes services"."""
+    page.goto(base + "/login")
+    page.locator("#identifier").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#password").press("Enter")
+    page.wait_for_url(base + "/")
