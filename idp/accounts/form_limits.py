@@ -172,6 +172,14 @@ def limiter_wait() -> int:
     return seconds_until(current.reset_at) if current else 60
 
 
+def address_link(ip: str | None, email: str) -> FormLimits:
+    """« Modifier mon adresse » and a secondary address's link sent again: each sends a mail
+    like "Renvoyer le courriel", so they count with it, per e-mail and per address (no
+    captcha on these forms: only the pause applies)."""
+    rules = tuple(rule for rule in resend_rules() if rule.effect == BLOCK)
+    return FormLimits("register-resend", rules, ip, email)
+
+
 def password_reset(ip: str | None, email: str) -> FormLimits:
     return FormLimits("password-forgot", password_reset_rules(), ip, email)
 

@@ -13,7 +13,7 @@ import pytest
 from idp.accounts.models import Account
 from idp.core.clock import utcnow
 from idp.core.extensions import db
-from tests.support.accounts import login, make_account, post_form, text
+from tests.support.accounts import account_by_email, login, make_account, post_form, text
 from tests.support.captcha import record_captcha_answers
 from tests.support.forms import EMAIL, PASSWORD
 from tests.support.mail import links_in, mails_to, wait_for_mail, wait_for_subject
@@ -42,14 +42,6 @@ def _visible(html: str) -> str:
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     html = re.sub(r'value="[^"]*"', "", html)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def _account(app, email: str) -> Account | None:
-    with app.app_context():
-        row = db.session.scalar(db.select(Account).where(Account.email == email))
-        if row is not None:
-            db.session.expunge(row)
-        return row
 
 
 def _change_address(client, new: str, confirm: str | None = None):
@@ -102,7 +94,7 @@ def test_a_nir_of_another_account_still_mails_the_address_typed(app, client, smt
     assert typed.recipients == [EMAIL]
     assert "Aucun compte n'a été créé" in typed.text
     assert "titulaire" not in typed.text
-    assert _account(app, EMAIL) is None
+    assert account_by_email(app, EMAIL) is None
 
 
 # --- defect 4: the secondary address given at registration gets its link -------------
@@ -124,7 +116,7 @@ def test_a_secondary_address_given_at_registration_gets_its_link_once_the_accoun
     assert link_mail.recipients == [SECONDARY]
     link = next(u for u in links_in(link_mail) if "/account/emails/confirm/" in u)
     assert app.test_client().get(path_of(link)).status_code == 200
-    assert _account(app, EMAIL).confirmed_secondary_email == SECONDARY
+    assert account_by_email(app, EMAIL).confirmed_secondary_email == SECONDARY
 
 
 def test_a_pending_secondary_address_can_be_sent_its_link_again(app, client, smtp_sink):
@@ -167,9 +159,9 @@ def test_changing_the_address_sends_a_fresh_link_there_and_kills_the_old_one(
     mail = wait_for_mail(smtp_sink, NEW)
     assert mail.text.startswith("Bonjour Ivana,")
     assert client.get(path_of(old_link)).status_code == 404
-    assert _account(app, EMAIL) is None
+    assert account_by_email(app, EMAIL) is None
     assert client.get(path_of(confirm_link(mail))).status_code == 302
-    account = _account(app, NEW)
+    account = account_by_email(app, NEW)
     assert account.is_confirmed and account.secondary_email == SECONDARY
     response = login(app.test_client(), NEW, PASSWORD)
     assert response.status_code == 302 and "/login" not in response.headers["Location"]
@@ -188,8 +180,8 @@ def test_changing_the_address_answers_alike_whatever_the_first_address_had(
     mail = wait_for_mail(smtp_sink, NEW)
     assert mail.text.startswith("Bonjour Ivana,")
     assert client.get(path_of(confirm_link(mail))).status_code == 302
-    assert _account(app, NEW).given_name == "Ivana"
-    assert _account(app, EMAIL).given_name == "Ivan"
+    assert account_by_email(app, NEW).given_name == "Ivana"
+    assert account_by_email(app, EMAIL).given_name == "Ivan"
 
 
 def test_changing_to_an_address_with_an_account_answers_as_registration_does(
@@ -225,3 +217,26 @@ def test_without_a_pending_registration_there_is_nothing_to_change(app, client):
     """Another browser (no registration in its session) is sent to the registration form."""
     response = client.get("/register/change-email")
     assert response.status_code == 302 and response.headers["Location"].endswith("/register")
+
+
+def test_corrections_count_with_resending_and_a_paused_one_keeps_the_address(
+    app, client, smtp_sink, answers
+):
+    """Each correction sends a mail, so it counts with "Renvoyer le courriel" for the new
+    address (REGISTRATION_RESEND_RATE_LIMIT), only once accepted: a wrong confirmation is
+    not counted; past the limit the form comes back (429, Retry-After) with the address
+    typed and the exact wait, and nothing is sent."""
+    app.config["REGISTRATION_RESEND_RATE_LIMIT"] = "1 per 15 minutes"
+    register(client, answers)
+    wait_for_mail(smtp_sink, EMAIL)
+    assert _change_address(client, NEW, "autre@yopmail.com").status_code == 400  # not counted
+    assert _change_address(client, NEW).status_code == 302
+    wait_for_mail(smtp_sink, NEW)
+    other = "ivan.autre@yopmail.com"
+    assert _change_address(client, other).status_code == 302  # another mailbox: its own count
+    wait_for_mail(smtp_sink, other)
+    paused = _change_address(client, NEW)
+    page = unescape(text(paused))
+    assert paused.status_code == 429 and 1 <= int(paused.headers["Retry-After"]) <= 900
+    assert f'value="{NEW}"' in page and re.search(r"Réessayez dans \d+ minutes?\.", page)
+    assert len(mails_to(smtp_sink, NEW)) == 1

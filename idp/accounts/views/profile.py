@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from idp.accounts import form_limits
 from idp.accounts import profile as service
 from idp.accounts.errors import InvalidCredentials, LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.forms.profile import ConfirmActionForm, IdentityForm, SecondaryEmailForm
 from idp.accounts.views.blueprint import bp
-from idp.core.extensions import limiter
 
 
 def _account():
@@ -64,24 +64,19 @@ def emails():
     )
 
 
-def _secondary_resend_limit() -> str:
-    return current_app.config["REGISTRATION_RESEND_RATE_LIMIT"]
-
-
-def _secondary_resend_key() -> str:
-    # Per account, so that one secondary mailbox cannot be flooded from many addresses.
-    return f"secondary-resend:{current_user.get_id()}"
-
-
 @bp.post("/account/emails/resend")
 @login_required
-@limiter.limit(_secondary_resend_limit)
-@limiter.limit(_secondary_resend_limit, key_func=_secondary_resend_key)
 def secondary_resend():
     """Send the secondary address's confirmation link again (it may have been lost)."""
     if ConfirmActionForm().validate_on_submit():
         account = _account()
+        limits = form_limits.address_link(request.remote_addr, account.secondary_email or "")
+        wait = limits.verdict().wait
+        if wait:
+            flash(form_limits.paused_message(wait), "error")
+            return redirect(url_for("accounts.emails"))
         if service.send_secondary_link(account) is not None:
+            limits.hit()
             flash(
                 _(
                     "Un nouveau lien de confirmation a été envoyé à %(email)s.",

@@ -4,28 +4,17 @@ gets the mail a registration sends it, and nothing else typed is asked again."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from idp.accounts import address_change
+from idp.accounts import address_change, form_limits
 from idp.accounts.forms.address import ChangeAddressForm
 from idp.accounts.redirects import safe_next
 from idp.accounts.steady import steady_answer
 from idp.accounts.views.blueprint import bp
-from idp.core.extensions import limiter
 
 PENDING = "registration_pending"  # as in views/registration.py: what the page shows
 CHANGE_KEY = "registration_change_key"  # the key address_change.remember gave
-
-
-def _limit() -> str:
-    # As re-sending the link: each correction sends a mail.
-    return current_app.config["REGISTRATION_RESEND_RATE_LIMIT"]
-
-
-def _address_key() -> str:
-    # Keyed by the new address too, so that one mailbox cannot be flooded from many IPs.
-    return "change-address:" + (request.form.get("email") or "").strip().lower()
 
 
 def remember(outcome) -> None:
@@ -47,9 +36,8 @@ def _gone():
 
 
 @bp.route("/register/change-email", methods=["GET", "POST"])
-@limiter.limit(_limit, methods=["POST"])
-@limiter.limit(_limit, methods=["POST"], key_func=_address_key)
 def register_change_email():
+    """Counted with "Renvoyer le courriel" (form_limits.address_link), once accepted."""
     pending = session.get(PENDING)
     key = session.get(CHANGE_KEY)
     if not pending:
@@ -59,6 +47,15 @@ def register_change_email():
         return _gone()
     form = ChangeAddressForm(data={"email": current} if request.method == "GET" else None)
     if form.validate_on_submit():
+        limits = form_limits.address_link(request.remote_addr, form.email.data)
+        wait = limits.verdict().wait
+        if wait:
+            flash(form_limits.paused_message(wait), "error")
+            page = render_template(
+                "accounts/register_change_email.html", form=form, current=current, pending=pending
+            )
+            return page, 429, {"Retry-After": str(wait)}
+        limits.hit()
         # The same answer, after the same time, whatever either address has.
         with steady_answer("register_change_email"):
             outcome = address_change.change(key, form.email.data, safe_next(pending.get("next")))
