@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlsplit
 
 import requests
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -53,6 +54,23 @@ def init_app(app: Flask) -> None:
             "person": display_name(login.claims) if login else "",
             "launcher_menu": launcher.menu,
         }
+
+    @app.before_request
+    def canonical_address():
+        """A page asked at another name of this very server (localhost:5001 for
+        127.0.0.1:5001: same port, other host) is sent to BASE_URL first: Compte comes back
+        to the redirect URI registered on BASE_URL, where the session cookie holding the
+        login's state must already be (cookies are per host name)."""
+        base = urlsplit(current_app.config["BASE_URL"])
+        asked = urlsplit(f"//{request.host}")
+        if (
+            request.method in ("GET", "HEAD")
+            and asked.port == base.port
+            and asked.hostname != base.hostname
+        ):
+            query = f"?{request.query_string.decode()}" if request.query_string else ""
+            return redirect(f"{base.scheme}://{base.netloc}{request.path}{query}")
+        return None
 
     @app.after_request
     def security_headers(response):

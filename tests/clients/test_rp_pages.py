@@ -43,6 +43,16 @@ def test_callback_with_error_shows_a_page_not_a_500(rp_app):
     assert response.status_code == 400
 
 
+def test_another_name_of_the_same_server_is_sent_to_the_registered_address(rp_app):
+    """localhost:5999 for a service registered at 127.0.0.1:5999 (the demo's addresses): the
+    page is asked again at 127.0.0.1, path and query kept, before any login starts there —
+    Compte comes back to 127.0.0.1, where the login's cookie must be."""
+    asked = "/invitation?formation=NUMERIQUE-2026"
+    response = rp_app.test_client().get(asked, base_url="http://localhost:5999")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "http://127.0.0.1:5999" + asked
+
+
 def test_a_forgotten_state_asks_again_for_the_page_first_wanted(rp_app, test_issuer):
     """Back from Compte after the service forgot its request (Authlib keeps it an hour: an
     account created and confirmed the next morning), the service asks Compte again for the
@@ -60,7 +70,9 @@ def test_a_forgotten_state_asks_again_for_the_page_first_wanted(rp_app, test_iss
         assert session["rp_next"] == "/formations/NUMERIQUE-2026"
     failed = browser.get("/auth/callback?code=abc&state=forgotten-again")
     assert failed.status_code == 400
-    assert "/login?next=/formations/NUMERIQUE-2026" in failed.get_data(as_text=True)
+    page = failed.get_data(as_text=True)
+    assert "la demande de connexion de ce navigateur n'est plus connue ici" in page
+    assert "/login?next=/formations/NUMERIQUE-2026" in page
 
 
 DEMO_CLAIMS = {"sub": "sub-1", "given_name": "Ivan", "email": "demo@compte.localhost"}
