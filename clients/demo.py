@@ -85,7 +85,10 @@ def register(
     with app.app_context():
         for service in SERVICES:
             base = (urls or {}).get(service.name) or f"http://127.0.0.1:{service.port}"
+            icon = f"/static/launcher/{service.name}.svg"
             fields = client_fields(base)
+            # Its logo, shown on Compte's login page ("Pour accéder à Formadist…").
+            fields["logo_uri"] = app.config["ISSUER"] + icon
             known = stored.get(service.name, {})
             client = get_client(known["client_id"]) if known.get("client_id") else None
             if client is None:  # credentials file lost: find the client by its callback
@@ -105,7 +108,7 @@ def register(
                 name=service.title,
                 url=f"{base}/",
                 description=service.description,
-                icon_url=f"/static/launcher/{service.name}.svg",
+                icon_url=icon,
                 position=service.position,
             )
             stored[service.name] = {

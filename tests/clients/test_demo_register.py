@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+from urllib.parse import urlencode
 
 from clients.demo import DEMO_ACCOUNT, ensure_demo_account, register
 from idp.accounts.services import find_by_email
@@ -34,6 +35,26 @@ def test_register_creates_clients_and_launcher_entries(app, tmp_path):
             ("Mon Compte Formation", "http://127.0.0.1:5002/", "/static/launcher/cpf.svg"),
             ("E-communautés", "http://127.0.0.1:5003/", "/static/launcher/ecommunautes.svg"),
         ]
+
+
+def test_the_login_page_shows_the_service_s_logo(app, client, tmp_path):
+    """Coming from Formadist, Compte's login page names it and shows its logo (the launcher
+    icon, served by Compte)."""
+    stored = register(app, tmp_path / "demo-clients.json")
+    authorize = "/oauth/authorize?" + urlencode(
+        {
+            "client_id": stored["formadist"]["client_id"],
+            "redirect_uri": "http://127.0.0.1:5001/auth/callback",
+            "response_type": "code",
+            "scope": "openid",
+        }
+    )
+    response = client.get("/login", query_string={"next": authorize})
+    page = response.get_data(as_text=True)
+    logo = app.config["ISSUER"] + "/static/launcher/formadist.svg"
+    assert "Pour accéder à Formadist, connectez-vous." in page
+    assert f'<img src="{logo}" alt="" height="40">' in page
+    assert client.get("/static/launcher/formadist.svg").status_code == 200
 
 
 def test_second_run_reuses_the_clients(app, tmp_path):
