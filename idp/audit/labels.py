@@ -109,3 +109,17 @@ def label(event_type: str, details: dict[str, Any] | None = None) -> str:
     if event_type.startswith("admin."):
         return _("Action d'un administrateur (%(type)s)", type=event_type)
     return event_type
+
+
+def detail_value(value: Any) -> str:
+    """A detail's value as the admin's audit table shows it: a list as "pwd, totp", a flag
+    as "oui"/"non", nothing as "—" (never Python's "['pwd']" or "True")."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    if isinstance(value, list | tuple | set):
+        return ", ".join(detail_value(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {detail_value(item)}" for key, item in value.items())
+    return str(value)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -73,6 +75,17 @@ class StoredMail:
     def recipients(self) -> list[str]:
         values = self.message.get_all("To", []) + self.message.get_all("Cc", [])
         return [addr.strip().lower() for value in values for addr in str(value).split(",")]
+
+    @property
+    def sent_at(self) -> datetime | None:
+        """Its Date header as naive UTC (what the date filters take), None if unreadable."""
+        try:
+            moment = email.utils.parsedate_to_datetime(str(self.message["Date"] or ""))
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            return moment
+        return moment.astimezone(UTC).replace(tzinfo=None)
 
     @property
     def text(self) -> str:

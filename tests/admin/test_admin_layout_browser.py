@@ -63,3 +63,34 @@ def test_search_box_on_a_phone_and_audit_table_on_a_laptop(app, live_server, pag
     region.focus()
     expect(region).to_be_focused()
     shot("audit-1280")
+
+
+@pytest.mark.browser
+def test_activity_reads_as_cards_and_the_audit_table_scrolls_on_a_phone(
+    app, live_server, page, shot
+):
+    """390 px: "Mon activité récente" fits the screen, each event a card whose values follow
+    their column's name ("Application : …"); the audit table scrolls inside its region
+    instead of squeezing its columns until words break mid-word."""
+    _admin_signed_in(app, page, live_server)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/account/data")
+    table = page.get_by_role("table", name="Mon activité récente")
+    sizes = table.evaluate("el => [el.getBoundingClientRect().right, el.parentElement.clientWidth]")
+    assert sizes[0] <= 390, sizes  # within the screen, nothing cut
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    cell = page.get_by_role("row").nth(1).get_by_role("cell").nth(2)  # row 0: the headers
+    shown = cell.evaluate("td => [getComputedStyle(td, '::before').content, td.innerText]")
+    assert shown == ['"Application : "', "—"], shown  # the name drawn before the value
+    expect(page.get_by_role("columnheader", name="Application")).to_be_attached()
+    shot("activity-390")
+
+    page.goto(live_server + "/admin/audit")
+    region = page.get_by_role("region", name="Événements, du plus récent au plus ancien")
+    sizes = region.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert sizes[0] > sizes[1], sizes  # it scrolls (the keyboard reaches the region)
+    narrowest = region.evaluate(
+        "el => Math.min(...[...el.querySelectorAll('tbody td')].map(td => td.offsetWidth))"
+    )
+    assert narrowest >= 128, narrowest  # 8rem: "Connexion réussie" stays whole words
+    shot("audit-390")

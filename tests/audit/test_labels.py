@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from idp.audit.labels import LABELS, label
+from idp.audit.labels import LABELS, detail_value, label
 
 IDP = Path(__file__).resolve().parents[2] / "idp"
 
@@ -81,3 +81,13 @@ def test_labels_are_words_and_unknown_types_fall_back(app):
         assert label("admin.new.thing") == "Action d'un administrateur (admin.new.thing)"
         assert label("something.new") == "something.new"
         assert all(label(kind) and label(kind) != kind for kind in LABELS)
+
+
+def test_detail_values_read_as_words_on_the_admin_page(app):
+    """The audit table shows a detail's value as a person writes it: a list as "pwd, totp", a
+    flag as "oui"/"non", nothing as "—" — never Python's "['pwd']" or "True"."""
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert detail_value(["pwd", "totp"]) == "pwd, totp"
+        assert detail_value(True) == "oui" and detail_value(False) == "non"
+        assert detail_value(None) == "—" and detail_value([]) == "—"
+        assert detail_value(10) == "10" and detail_value("bad_credentials") == "bad_credentials"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -43,3 +45,17 @@ def test_an_unknown_message_is_a_404(client):
     """A made-up message id is a clear 404, for the page and its HTML part."""
     assert client.get("/mailbox/nope").status_code == 404
     assert client.get("/mailbox/nope/html").status_code == 404
+
+
+def test_the_list_says_when_each_mail_came_in_paris_time_in_words(app, client, queue, smtp_sink):
+    """The list names each mail by its subject (the link, first) and says when it came in
+    words and in TIME_ZONE, not as the raw "Tue, 01 Dec 2026 04:20:41 +0000" header."""
+    queue("ivan@example.org", subject="Réinitialisation", link="https://x/reset/TOKEN")
+    stored = wait_for_mail(smtp_sink, "ivan@example.org")
+    page = text(client.get("/mailbox/"))
+    row = re.search(r'<tr role="row"><td role="cell"><a href="/mailbox/[^"]+">(.*?)</tr>', page)
+    assert row and row.group(1).startswith("Réinitialisation</a>")
+    assert str(stored.message["Date"]) not in page
+    at = stored.sent_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
+    assert f"{at.day} " in row.group(1) and f"{at.hour} h {at.minute:02d}" in row.group(1)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+Z">', row.group(1))

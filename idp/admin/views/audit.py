@@ -9,7 +9,7 @@ from idp.admin.access import admin_required
 from idp.admin.forms.people import AuditFilterForm
 from idp.admin.views.blueprint import bp
 from idp.audit import services
-from idp.audit.labels import label
+from idp.audit.labels import detail_value, label
 from idp.core.extensions import db
 from idp.oidc.clients import names_of
 
@@ -57,4 +57,5 @@ def audit():
         client_names=names_of(e.client_id for e in (events.items if events else [])),
         args=args,
         event_label=label,
+        detail_value=detail_value,
     )
