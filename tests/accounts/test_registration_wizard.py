@@ -229,6 +229,28 @@ def test_cancel_deletes_the_draft(app, client):
     assert client.get("/register/step/3").headers["Location"].endswith("/register/step/1")
 
 
+def test_cancel_then_resume_finds_the_step_as_it_was_left(app, client):
+    """ "Annuler l'inscription" on the identity step, after a refused submit, sends what was
+    typed along; the confirmation lists it as what would be erased, and "Non, reprendre mon
+    inscription" shows the step filled in as it was left (nothing typed is lost)."""
+    step(client, 1, {"accept_terms": "y"})
+    refused = step(client, 2, identity(email_confirm="titulaire@yopmai.com"))
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert 'form="register-identity" name="cancel_registration"' in page
+    typed = identity(given_name="Paulette", email_confirm="titulaire@yopmai.com")
+    asked = client.post(
+        "/register/step/2", data={**typed, "csrf_token": csrf_of(page), "cancel_registration": "1"}
+    )
+    assert asked.headers["Location"].endswith("/register/cancel?step=2")
+    confirm = unescape(client.get(asked.headers["Location"]).get_data(as_text=True))
+    assert "Annuler l'inscription ?" in confirm
+    resume = re.search(r'<a class="button" href="([^"]+)">Non, reprendre', confirm).group(1)
+    again = unescape(client.get(resume).get_data(as_text=True))
+    assert 'value="Paulette"' in again and 'value="titulaire@yopmai.com"' in again
+    assert drafts(app) != []
+
+
 def test_expired_draft_is_refused_then_purged(app, client):
     """A draft past its hour is not used (back to step 1 with a notice) and the accounts
     purge deletes it, keeping live drafts."""

@@ -324,11 +324,18 @@ def _step_identity(draft: dict[str, Any]):
     # The captcha, once solved in this registration, is not asked again after "Back".
     form.captcha_enabled = not draft.get("captcha_ok")
     _apply_invitation(form, invitation, posted=request.method == "POST" or "identity" in draft)
-    if request.method == "POST" and form.back.data:
+    leaving = request.method == "POST" and (
+        form.back.data or request.form.get("cancel_registration")
+    )
+    if leaving:
+        # "Retour" or "Annuler l'inscription": what was typed is kept, unchecked, for the
+        # way back ("Non, reprendre mon inscription" finds the step as it was left).
         draft["identity"] = _raw_identity(form)
         draft["identity_ok"] = False
         _save_draft(draft)
-        return redirect(url_for("accounts.register_step", step=1))
+        if form.back.data:
+            return redirect(url_for("accounts.register_step", step=1))
+        return redirect(url_for("accounts.register_cancel", step=2))
     limits = form_limits.registration(request.remote_addr, request.form.get("email", ""))
     if request.method == "POST" and (wait := limits.verdict().wait):
         # Said now rather than after the password is typed; nothing is counted yet.
