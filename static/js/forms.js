@@ -4,8 +4,10 @@
      from the form_errors macro or the login page's message), so that a keyboard or screen
      reader user starts from the list of errors, each a link to its field;
    - an "Afficher le mot de passe" button after each password field (input[data-show-password],
-     labels from the server, translated): aria-pressed, switches type password/text, the
-     focus stays on the button; a form is always sent with its passwords hidden again. */
+     labels from the server, translated): its label says what it will do ("Masquer…" once
+     shown), so no aria-pressed (a screen reader would announce the state twice); switches
+     type password/text, the focus stays on the button; a form is always sent with its
+     passwords hidden again. */
 (function () {
   "use strict";
 
@@ -21,7 +23,6 @@
     button.setAttribute("aria-controls", input.id);
     function show(visible) {
       input.type = visible ? "text" : "password";
-      button.setAttribute("aria-pressed", visible ? "true" : "false");
       button.textContent = visible ? input.dataset.hidePassword : input.dataset.showPassword;
     }
     show(false);

@@ -14,7 +14,8 @@ from tests.support.captcha import record_captcha_answers
 from tests.support.registration import add_service, register
 
 MESSAGE = (
-    "Le nom ne peut contenir que des lettres, des espaces, des apostrophes et des traits d'union."
+    "Utilisez seulement des lettres, des espaces, des apostrophes, des traits d'union et le "
+    "point d'une initiale."
 )
 MARKUP = "<b>Jean</b><script>"
 
@@ -78,5 +79,5 @@ def test_users_add_command_refuses_markup_in_a_name(app, cli):
         "--given-name", MARKUP, "--family-name", "Pierre",
     )  # fmt: skip
     assert result.exit_code != 0
-    assert "Le nom ne peut contenir que des lettres" in result.output
+    assert "Utilisez seulement des lettres" in result.output
     assert stored(app, "x@example.org") is None

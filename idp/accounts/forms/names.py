@@ -20,8 +20,10 @@ NAME_MAX_LENGTH = 100
 _NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’\-](?=[^\W\d_])|\.(?=[ \-]?[^\W\d_]|$))*$")
 _SPACES = re.compile(r"\s+")
 
+# Said under a given name, a family name or a birth name alike: it names no field.
 NAME_CHARACTERS = _l(
-    "Le nom ne peut contenir que des lettres, des espaces, des apostrophes et des traits d'union."
+    "Utilisez seulement des lettres, des espaces, des apostrophes, des traits d'union et le "
+    "point d'une initiale."
 )
 NAME_TOO_LONG = _l("%(max)d caractères au plus.", max=NAME_MAX_LENGTH)
 
