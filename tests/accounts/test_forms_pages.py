@@ -92,8 +92,10 @@ def test_wizard_cancel_asks_before_erasing(app, client, cpf):
     page = text(client.get("/register/step/1"))
     client.post("/register/step/1", data={"accept_terms": "y", "csrf_token": csrf_of(page)})
     step2 = unescape(text(client.get("/register/step/2")))
-    assert 'href="/register/cancel?step=2"' in step2
+    # It sends the step's form first (what was typed is kept), then asks; it erases nothing.
+    assert 'form="register-identity" name="cancel_registration"' in step2
     assert 'action="/register/cancel"' not in step2  # no button that erases at once
+    assert 'href="/register/cancel?step=1"' in unescape(text(client.get("/register/step/1")))
 
     asking = unescape(text(client.get("/register/cancel?step=2")))
     assert "Annuler l'inscription ?" in asking
