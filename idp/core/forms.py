@@ -18,7 +18,7 @@ import flask_wtf
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, Regexp
 
 # RFC 5321: an address is at most 254 characters long.
 EMAIL_MAX_LENGTH = 254
@@ -38,6 +38,24 @@ def email_field(
     return EmailField(
         label,
         validators=[DataRequired(required), Email(invalid), Length(max=EMAIL_MAX_LENGTH)],
+    )
+
+
+def account_email_field(
+    label: str, required: str, invalid: str = _l("Cette adresse électronique n'est pas valide.")
+) -> EmailField:
+    """The address of an account that exists already, to find it ("Mot de passe oublié"):
+    only its shape is checked (one @, nothing blank, no space). email_validator refuses
+    special-use domains for a new address, but an account may hold one (the demo's
+    demo@compte.localhost, an import): a form that looks an account up must not refuse
+    what the sign-in accepts. Every well-shaped address gets the same answer."""
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(required),
+            Regexp(r"^[^@\s]+@[^@\s]+$", message=invalid),
+            Length(max=EMAIL_MAX_LENGTH),
+        ],
     )
 
 

@@ -111,6 +111,16 @@ def test_forgot_password_answers_the_same_for_unknown_addresses(app, client, smt
     assert mails_to(smtp_sink, "nobody@example.org") == []
 
 
+def test_an_account_on_a_special_use_domain_can_ask_a_link(app, client, smtp_sink):
+    """The demo's demo@compte.localhost (a domain email_validator refuses for a new address)
+    can sign in, so it can ask a reset link too; a string without @ is still refused."""
+    make_account(app, email="demo@compte.localhost")
+    assert "Si un compte existe" in text(_request_reset(client, "demo@compte.localhost"))
+    assert "/password/reset/" in wait_for_mail(smtp_sink, "demo@compte.localhost").text
+    refused = text(_request_reset(client, "pas-une-adresse"))
+    assert "Cette adresse électronique n'est pas valide." in refused
+
+
 def test_an_office_behind_one_address_asks_many_reset_links(app, smtp_sink):
     """Twelve people behind one proxy each ask a link (more than the former 10 per hour per
     address); typos are not counted; one mailbox asked too often pauses that address only,

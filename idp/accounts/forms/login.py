@@ -8,7 +8,7 @@ from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from idp.captcha.forms import CaptchaMixin
-from idp.core.forms import FlaskForm, email_field, password_field
+from idp.core.forms import FlaskForm, account_email_field, password_field
 
 
 class LoginForm(CaptchaMixin, FlaskForm):
@@ -32,7 +32,7 @@ class LoginForm(CaptchaMixin, FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = email_field(_l("Courriel"), _l("Indiquez votre adresse électronique."))
+    email = account_email_field(_l("Courriel"), _l("Indiquez votre adresse électronique."))
     submit = SubmitField(_l("Recevoir un lien"))
 
 
