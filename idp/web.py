@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
@@ -34,6 +43,9 @@ def init_app(app: Flask) -> None:
             },
             "current_locale": str(get_locale() or "fr"),
             "language_url": language_url,
+            # The header's "Se connecter" / "Créer un compte" keep the service the person
+            # is going to, as the page's own links do (never an unsafe `next`).
+            "carried_next": safe_next(request.args.get("next")) if has_request_context() else None,
         }
 
     def language_url(code: str) -> str:

@@ -194,6 +194,22 @@ def test_login_and_registration_pages_name_the_service(app, client, formadist):
     assert "Créez votre compte pour accéder à Formadist." in register
 
 
+def test_the_header_links_keep_the_service(app, client, formadist):
+    """On the login page reached from a service, the header's « Créer un compte » keeps the
+    way back to it, as the page's own button does (and the registration page's « Se
+    connecter » likewise); an unsafe `next` is never carried."""
+    request = quote(authorize(formadist), safe="")
+    page = client.get("/login?next=" + request).get_data(as_text=True)
+    own = re.search(r'<a class="button big" href="([^"]+)">Créer un compte', page).group(1)
+    assert "next=" in own
+    assert f'<li><a href="{own}">Créer un compte</a></li>' in page  # the header's link
+    page = client.get("/register?next=" + request).get_data(as_text=True)
+    header = re.search(r'<header class="site-header">.*?</header>', page, re.S).group(0)
+    assert re.search(r'href="/login\?next=[^"]*authorize[^"]*">Se connecter', header)
+    evil = client.get("/login?next=" + quote("https://evil.example/", safe=""))
+    assert "evil" not in evil.get_data(as_text=True)
+
+
 def test_no_service_named_from_an_arbitrary_parameter(app, client, formadist):
     """An unknown client, a redirect URI not registered for the client, or another page
     names no service, and the CSP allows no other image origin."""
