@@ -10,8 +10,8 @@ import pytest
 from idp.accounts.models import RegistrationDraft
 from idp.core.extensions import db
 from tests.support.accounts import PASSWORD, login, make_account, text
-from tests.support.captcha import record_captcha_answers
-from tests.support.forms import csrf_of
+from tests.support.captcha import captcha_fields, record_captcha_answers
+from tests.support.forms import csrf_of, person
 from tests.support.registration import register
 
 
@@ -105,3 +105,17 @@ def test_wizard_cancel_asks_before_erasing(app, client, cpf):
 
     response = client.post("/register/cancel", data={"csrf_token": csrf_of(asking)})
     assert response.status_code == 302 and drafts(app) == 0
+
+
+def test_the_error_summary_follows_the_page_s_order(app, client):
+    """A missing family name and wrong captcha characters: the summary lists the name
+    first and the captcha last, as the page shows the fields (not the captcha first)."""
+    answers = record_captcha_answers(app)
+    page = text(client.get("/register"))
+    data = {**person(family_name=""), "csrf_token": csrf_of(page)}
+    data.update(captcha_fields(answers, page, wrong=True))
+    shown = unescape(text(client.post("/register", data=data)))
+    summary = shown[
+        shown.index('id="form-errors"') : shown.index("</ul>", shown.index('id="form-errors"'))
+    ]
+    assert summary.index('href="#family_name"') < summary.index('href="#captcha_answer"')
