@@ -18,8 +18,9 @@ from markupsafe import Markup, escape
 
 from idp.core.clock import utcnow
 
-# Time of day per language: French writes "22 h 07"; others take their locale's short form.
-TIME_PATTERNS = {"fr": "H' h 'mm"}
+# Time of day per language: French writes "22 h 07", its spaces non-breaking (U+00A0) so
+# that a line never ends on "22" and starts on "h 07"; others take their locale's short form.
+TIME_PATTERNS = {"fr": "H'\u00a0h\u00a0'mm"}
 
 
 def _time_of_day(moment: datetime) -> str:

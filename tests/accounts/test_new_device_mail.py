@@ -4,6 +4,7 @@ account's very first sign-in, are not. The device cookie keeps only its digest."
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -45,7 +46,8 @@ def test_a_second_browser_is_mailed_with_its_name_and_a_link_to_the_sessions_pag
     sign_in(app, EMAIL, SAFARI_IPHONE)
     mail = wait_for_subject(smtp_sink, EMAIL, SUBJECT)
     assert mail.subject == "Nouvelle connexion à votre compte"
-    assert "Mobile Safari 17 sur iOS 17" in mail.text and " h " in mail.text  # 22 h 07
+    assert "Mobile Safari 17 sur iOS 17" in mail.text
+    assert re.search(r"à \d{1,2}\u00a0h\u00a0\d\d", mail.text)  # "à 22 h 07", unbreakable
     assert f"{app.config['ISSUER']}/account/sessions" in links_in(mail)
     assert "Si ce n'était pas vous, changez tout de suite votre mot de passe" in mail.text
     assert "Lieu approximatif" not in mail.text  # no place database configured

@@ -57,5 +57,5 @@ def test_the_list_says_when_each_mail_came_in_paris_time_in_words(app, client, q
     assert row and row.group(1).startswith("Réinitialisation</a>")
     assert str(stored.message["Date"]) not in page
     at = stored.sent_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
-    assert f"{at.day} " in row.group(1) and f"{at.hour} h {at.minute:02d}" in row.group(1)
+    assert f"{at.day} " in row.group(1) and f"{at.hour}\u00a0h\u00a0{at.minute:02d}" in row.group(1)
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+Z">', row.group(1))
