@@ -20,8 +20,9 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from flask import current_app
+from flask import current_app, flash, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from limits import parse
@@ -212,3 +213,10 @@ def paused_message(seconds: int, *, with_password: bool = False) -> str:
         else _("Ce que vous avez saisi est conservé.")
     )
     return f"{reason} {kept} {retry_in(seconds)}"
+
+
+def paused_page(template: str, wait: int, *, with_password: bool = False, **context: Any):
+    """A paused form's answer: the form itself again (`template` with what was typed),
+    saying why and how long to wait; 429 with Retry-After."""
+    flash(paused_message(wait, with_password=with_password), "error")
+    return render_template(template, **context), 429, {"Retry-After": str(wait)}

@@ -121,9 +121,9 @@ def password_forgot():
         limits = form_limits.password_reset(request.remote_addr, form.email.data)
         wait = limits.verdict().wait
         if wait:
-            flash(form_limits.paused_message(wait), "error")
-            page = render_template("accounts/password_forgot.html", form=form, next_url=next_url)
-            return page, 429, {"Retry-After": str(wait)}
+            return form_limits.paused_page(
+                "accounts/password_forgot.html", wait, form=form, next_url=next_url
+            )
         limits.hit()
         # The same answer, after the same time, whether an account exists or not.
         with steady_answer("password_forgot"):

@@ -62,12 +62,6 @@ def _flood_limit() -> str:
     return current_app.config["REGISTRATION_FLOOD_RATE_LIMIT"]
 
 
-def _paused(template: str, wait: int, *, with_password: bool = False, **context: Any):
-    """The form itself, again, with what was typed and how long to wait."""
-    flash(form_limits.paused_message(wait, with_password=with_password), "error")
-    return render_template(template, **context), 429, {"Retry-After": str(wait)}
-
-
 def _next_from(*candidates: str | None) -> str | None:
     """The first candidate that is safe to go to after login (never an open redirect)."""
     for candidate in candidates:
@@ -178,7 +172,7 @@ def register():
     limits = form_limits.registration(request.remote_addr, request.form.get("email", ""))
     if request.method == "POST" and (wait := limits.verdict().wait):
         form.prepare_captcha()  # the characters were not checked: the same ones again
-        return _paused(
+        return form_limits.paused_page(
             "accounts/register.html",
             wait,
             with_password=True,
@@ -340,7 +334,7 @@ def _step_identity(draft: dict[str, Any]):
     if request.method == "POST" and (wait := limits.verdict().wait):
         # Said now rather than after the password is typed; nothing is counted yet.
         form.prepare_captcha()
-        return _paused(
+        return form_limits.paused_page(
             "accounts/register_wizard_identity.html",
             wait,
             form=form,
@@ -371,7 +365,7 @@ def _step_password(draft: dict[str, Any]):
         return redirect(url_for("accounts.register_step", step=2))
     limits = form_limits.registration(request.remote_addr, identity.get("email") or "")
     if request.method == "POST" and (wait := limits.verdict().wait):
-        return _paused(
+        return form_limits.paused_page(
             "accounts/register_wizard_password.html",
             wait,
             with_password=True,
@@ -463,7 +457,7 @@ def register_resend():
     form.captcha_enabled = bool(verdict and verdict.captcha)
     if verdict and verdict.wait:
         form.prepare_captcha()
-        return _paused("accounts/register_resend.html", verdict.wait, form=form)
+        return form_limits.paused_page("accounts/register_resend.html", verdict.wait, form=form)
     if form.captcha_enabled and not form.captcha_id.data:
         # The page sent had no captcha yet (the check page's button): ask it, nothing lost.
         form.prepare_captcha()

@@ -50,11 +50,13 @@ def register_change_email():
         limits = form_limits.address_link(request.remote_addr, form.email.data)
         wait = limits.verdict().wait
         if wait:
-            flash(form_limits.paused_message(wait), "error")
-            page = render_template(
-                "accounts/register_change_email.html", form=form, current=current, pending=pending
+            return form_limits.paused_page(
+                "accounts/register_change_email.html",
+                wait,
+                form=form,
+                current=current,
+                pending=pending,
             )
-            return page, 429, {"Retry-After": str(wait)}
         limits.hit()
         # The same answer, after the same time, whatever either address has.
         with steady_answer("register_change_email"):
