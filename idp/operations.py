@@ -26,10 +26,10 @@ from flask import Flask, request
 from idp import readiness
 from idp.core import metrics
 from idp.core.config import ConfigError
+from idp.core.metrics import ENDPOINT_KEY
 from idp.oidc.prepared import DISCOVERY_PATH, JWKS_PATH
 from idp.proxies import PROXY_ADDR_KEY, in_networks, parse_address, parse_networks
 
-ENDPOINT_KEY = "compte.endpoint"
 # Answers that never reach Flask get a fixed label (bounded cardinality).
 FIXED_LABELS = {DISCOVERY_PATH: "prepared.discovery", JWKS_PATH: "prepared.jwks"}
 JSON_HEADERS = [

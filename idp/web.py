@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from idp import outage
 from idp.accounts import form_limits
 from idp.accounts.redirects import is_safe_next, safe_next
+from idp.core.headers import security_header_list
 from idp.core.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE, LANGUAGES, forget_ui_locales
 from idp.core.sql_errors import is_outage
 from idp.core.urls import MACHINE_PATHS
@@ -76,16 +77,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
         # A service's logo on the login and registration pages (accounts/views/going_to.py).
-        images = " ".join(["'self'", "data:", *sorted(g.get("image_origins", ()))])
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            f"default-src 'self'; img-src {images}; media-src 'self'; "
-            "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-        )
+        for name, value in security_header_list(g.get("image_origins", ())):
+            response.headers.setdefault(name, value)
         if request.path.startswith(("/account", "/admin", "/login", "/register")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -19,6 +19,7 @@ from idp.core.cli import AppContext
 from idp.core.extensions import db
 from idp.mail.sink import MailSink
 from idp.maintenance import stop_all_background, stop_background
+from idp.oidc import lean
 from tests.support.connections import close_left_open
 from tests.support.servers import free_port
 
@@ -128,6 +129,7 @@ def app(settings: dict, tmp_path: Path):
         db.create_all()
     yield application
     stop_background(application, timeout=10)
+    lean.dispose(application)
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

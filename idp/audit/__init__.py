@@ -49,6 +49,32 @@ def record(
     return event
 
 
+def event_row(
+    event_type: str,
+    account_id: int | None = None,
+    client_id: str | None = None,
+    where: dict[str, str | None] | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """The audit_event row `record` would add, for a path that writes without the ORM
+    (idp/oidc/lean), which calls `counted` once the row is written. `where`: the
+    ip_address and user_agent of the request."""
+    return {
+        "type": event_type,
+        "created_at": utcnow(),
+        "account_id": account_id,
+        "actor_id": None,
+        "client_id": client_id,
+        "details": details,
+        **(where or {}),
+    }
+
+
+def counted(row: dict[str, Any]) -> None:
+    """Count a written `event_row` in the metrics, as `record` counts its events."""
+    metrics.observe_event(row["type"], row["details"])
+
+
 def record_now(event_type: str, **details: Any) -> None:
     """Record an event in a transaction of its own, committed at once: for what happens
     beside a request's own work (a part of the system going down), which must be kept

@@ -32,6 +32,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Where a request's endpoint label is left in the WSGI environ for the request metrics
+# (by Flask's teardown, or by a layer that answers before Flask: idp/oidc/lean).
+ENDPOINT_KEY = "compte.endpoint"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 disable_created_metrics()  # no `_created` series: they double the output for nothing here
 if os.environ.get(MULTIPROC_ENV):  # a missing folder would make this very import fail

@@ -3,7 +3,7 @@ RP-initiated logout; plus the bearer token validator used by `require_oauth`."""
 
 from __future__ import annotations
 
-from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 from authlib.oidc.core import UserInfo
@@ -11,30 +11,31 @@ from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
 from flask import current_app, g
 
+from idp.accounts.models import Account
 from idp.audit import record
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
-from idp.oidc import tokens
+from idp.oidc import tokens, validity
 from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED
 from idp.oidc.claims import subject_for, user_info
 from idp.oidc.keys import keyring
-from idp.oidc.models import Token
+from idp.oidc.models import Client, Token
 
 
 class CompteBearerTokenValidator(BearerTokenValidator):
-    """Bearer tokens: one indexed lookup; refused when the client is disabled or the
-    account locked."""
+    """Bearer tokens: one indexed lookup, then the one rule of idp/oidc/validity.py."""
 
     def authenticate_token(self, token_string: str) -> Token | None:
         return tokens.find_by_access_token(token_string)
 
     def validate_token(self, token, scopes, request):
-        super().validate_token(token, scopes, request)
-        if token.client is None or token.client.disabled:
-            raise InvalidTokenError(realm=self.realm)
-        if token.account_id is not None and (token.account is None or not token.account.is_active):
-            raise InvalidTokenError(realm=self.realm)
+        if token is None or not validity.is_usable(
+            validity.state_of(token, token.client, token.account, validity.ACCESS_TOKEN)
+        ):
+            raise InvalidTokenError(realm=self.realm, extra_attributes=self.extra_attributes)
+        if self.scope_insufficient(token.get_scope(), scopes):
+            raise InsufficientScopeError()
 
 
 def _find_token(token_string: str, token_type_hint: str | None) -> Token | None:
@@ -84,33 +85,36 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         return token.client_id == client.client_id
 
     def create_introspection_payload(self, token: Token | None) -> dict:
-        if token is None or token.is_revoked() or token.client.disabled:
+        if token is None:
             return {"active": False}
-        if token.account_id is not None and not (token.account and token.account.is_active):
-            return {"active": False}
-        if g.get("oidc_token_kind") == "refresh_token":
-            if token.rotated_at is not None or token.is_refresh_token_expired():
-                return {"active": False}
-        elif token.is_expired():
+        kind = g.get("oidc_token_kind") or validity.ACCESS_TOKEN
+        if not validity.is_usable(validity.state_of(token, token.client, token.account, kind)):
             return {"active": False}
         return self.introspect_token(token)
 
     def introspect_token(self, token: Token) -> dict:
-        refresh = g.get("oidc_token_kind") == "refresh_token"
-        payload = {
-            "active": True,
-            "client_id": token.client_id,
-            "token_type": "refresh_token" if refresh else token.token_type,
-            "scope": token.scope,
-            "sub": subject_for(token.account, token.client) if token.account else token.client_id,
-            "aud": token.client_id,
-            "iss": current_app.config["ISSUER"],
-            "exp": token.refresh_expires_at if refresh else token.get_expires_at(),
-            "iat": token.issued_at,
-        }
-        if token.auth_time:
-            payload["auth_time"] = token.auth_time
-        return {k: v for k, v in payload.items() if v is not None}
+        return introspection_payload(token, token.client, token.account, g.get("oidc_token_kind"))
+
+
+def introspection_payload(
+    token: Token, client: Client, account: Account | None, kind: str | None
+) -> dict:
+    """RFC 7662's answer about a usable token (the lean path gives the same)."""
+    refresh = kind == validity.REFRESH_TOKEN
+    payload = {
+        "active": True,
+        "client_id": token.client_id,
+        "token_type": validity.REFRESH_TOKEN if refresh else token.token_type,
+        "scope": token.scope,
+        "sub": subject_for(account, client) if account else token.client_id,
+        "aud": token.client_id,
+        "iss": current_app.config["ISSUER"],
+        "exp": token.refresh_expires_at if refresh else token.get_expires_at(),
+        "iat": token.issued_at,
+    }
+    if token.auth_time:
+        payload["auth_time"] = token.auth_time
+    return {k: v for k, v in payload.items() if v is not None}
 
 
 class UserInfoEndpoint(_UserInfoEndpoint):

@@ -3,6 +3,7 @@ one-query lookup, revocation of a whole refresh family."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 import uuid
@@ -76,41 +77,62 @@ def save_token(token: dict, request: Any) -> Token:
     view commits once the response (ID token included) is built."""
     client: Client = request.client
     user = request.user
-    now = int(time.time())
     parent: Token | None = getattr(request, "refresh_token", None)
     code = getattr(request, "authorization_code", None)
-    row = Token(
-        client_id=client.client_id,
-        account_id=user.id if user is not None else None,
-        token_type=token.get("token_type", "Bearer"),
-        access_token_hash=secret_digest(token["access_token"]),
-        refresh_token_hash=secret_digest(token["refresh_token"])
-        if token.get("refresh_token")
-        else None,
-        family_id=parent.family_id if parent is not None else str(uuid.uuid4()),
-        parent_id=parent.id if parent is not None else None,
-        scope=token.get("scope", ""),
-        issued_at=now,
-        expires_in=int(token.get("expires_in", 0)),
-        refresh_expires_at=(
-            now + int(current_app.config["REFRESH_TOKEN_LIFETIME"])
-            if token.get("refresh_token")
-            else None
-        ),
-        code_id=code.id if code is not None else (parent.code_id if parent is not None else None),
-        sid=code.sid if code is not None else (parent.sid if parent is not None else None),
-        auth_time=code.auth_time if code is not None else (parent.auth_time if parent else None),
-    )
+    row = Token(**token_values(token, client, user, parent, code))
     db.session.add(row)
     record(
         "token.issued",
         account=user,
         client_id=client.client_id,
-        grant_type=request.payload.grant_type if request.payload else None,
-        scope=row.scope,
-        refresh=bool(row.refresh_token_hash),
+        **issued_details(request.payload.grant_type if request.payload else None, row.scope, token),
     )
     return row
+
+
+def token_values(
+    token: dict,
+    client: Client,
+    user: Account | None,
+    parent: Token | None = None,
+    code: Any = None,
+) -> dict[str, Any]:
+    """The oauth_token row of an issued token: its hashes, its family (a new one, or its
+    parent's), what it inherits from its code or parent (sid, auth_time)."""
+    now = int(time.time())
+    origin = code if code is not None else parent
+    return {
+        "client_id": client.client_id,
+        "account_id": user.id if user is not None else None,
+        "token_type": token.get("token_type", "Bearer"),
+        "access_token_hash": secret_digest(token["access_token"]),
+        "refresh_token_hash": secret_digest(token["refresh_token"])
+        if token.get("refresh_token")
+        else None,
+        "family_id": parent.family_id if parent is not None else str(uuid.uuid4()),
+        "parent_id": parent.id if parent is not None else None,
+        "scope": token.get("scope", ""),
+        "issued_at": now,
+        "expires_in": int(token.get("expires_in", 0)),
+        "refresh_expires_at": (
+            now + int(current_app.config["REFRESH_TOKEN_LIFETIME"])
+            if token.get("refresh_token")
+            else None
+        ),
+        "code_id": code.id if code is not None else (parent.code_id if parent else None),
+        "sid": origin.sid if origin is not None else None,
+        "auth_time": origin.auth_time if origin is not None else None,
+    }
+
+
+def issued_details(grant_type: str | None, scope: str, token: dict) -> dict[str, Any]:
+    """The details of a `token.issued` audit event (never a token)."""
+    return {"grant_type": grant_type, "scope": scope, "refresh": bool(token.get("refresh_token"))}
+
+
+def answer_body(token: dict) -> bytes:
+    """A token response's JSON, as the full path writes it (keys sorted)."""
+    return json.dumps(token, sort_keys=True).encode()
 
 
 def find_by_access_token(value: str) -> Token | None:

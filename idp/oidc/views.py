@@ -35,6 +35,7 @@ from idp.oidc import (
     clients,
     discovery,
     guard,
+    lean,
     logout,
     prepared,
     requesting_service,
@@ -354,6 +355,7 @@ def init_app(app: Flask) -> None:
     guard.protect(app, "oidc_session.end_session", session_views.refuse_logout_request)
     app.extensions["compte.discovery"] = discovery.prepare(app)
     prepared.install(app)
+    lean.install(app)  # userinfo, introspection and two token grants before Flask
     logout.init_app(app)
     requesting_service.init_app(app)
     app.jinja_env.globals["oidc_connected_apps"] = session_views.connected_apps

@@ -1,0 +1,175 @@
+"""The lean path's SQL: one statement per request, on a connection pool of its own.
+
+The pool runs in autocommit and never pings: a read is one round trip, and a write (a
+token, its audit event, a rotation) is one statement that PostgreSQL commits durably on
+its own. A broken connection fails its statement, is thrown away, and the full path
+answers that request. Rows come back as transient model objects (never added to a
+session), so that the models' own rules (`Client.check_client_secret`, `Account.is_active`,
+`Token.get_expires_at`…) apply unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from flask import Flask
+from psycopg.types.json import Json
+from sqlalchemy.dialects import postgresql
+
+from idp.accounts.models import Account
+from idp.audit.models import AuditEvent
+from idp.oidc.models import Client, Token
+
+
+class Shape:
+    """How one table's columns are selected under an alias and made into an object."""
+
+    def __init__(self, model: type, alias: str) -> None:
+        self.model = model
+        props = sa.inspect(model).column_attrs
+        self.keys = [prop.key for prop in props]
+        self.select = ", ".join(f"{alias}.{prop.columns[0].name}" for prop in props)
+
+    def build(self, values: Sequence[Any]) -> Any:
+        """The transient object of these values, or None for a LEFT JOIN's empty side."""
+        if values[0] is None:  # the primary key comes first
+            return None
+        return self.model(**dict(zip(self.keys, values, strict=True)))
+
+
+TOKEN = Shape(Token, "t")
+CLIENT = Shape(Client, "c")
+ACCOUNT = Shape(Account, "a")
+
+
+class Loaded(NamedTuple):
+    client: Client | None
+    token: Token | None
+    account: Account | None
+
+
+def _split(row: Sequence[Any]) -> Loaded:
+    first, second = len(CLIENT.keys), len(CLIENT.keys) + len(TOKEN.keys)
+    return Loaded(
+        CLIENT.build(row[:first]), TOKEN.build(row[first:second]), ACCOUNT.build(row[second:])
+    )
+
+
+_SELECT = f"SELECT {CLIENT.select}, {TOKEN.select}, {ACCOUNT.select}"
+# A bearer token with its client and person (userinfo).
+BY_ACCESS_TOKEN = (
+    f"{_SELECT} FROM oauth_token t JOIN oauth_client c ON c.client_id = t.client_id"
+    " LEFT JOIN account a ON a.id = t.account_id WHERE t.access_token_hash = %(digest)s"
+)
+# An authenticating client, with the token it presents (if it exists) and its person.
+_CLIENT_WITH = (
+    f"{_SELECT} FROM oauth_client c LEFT JOIN oauth_token t ON {{match}}"
+    " LEFT JOIN account a ON a.id = t.account_id WHERE c.client_id = %(client_id)s"
+)
+CLIENT_WITH_ANY_TOKEN = _CLIENT_WITH.format(
+    match="(t.access_token_hash = %(digest)s OR t.refresh_token_hash = %(digest)s)"
+)
+CLIENT_WITH_REFRESH_TOKEN = _CLIENT_WITH.format(match="t.refresh_token_hash = %(digest)s")
+CLIENT_ALONE = f"{_SELECT} FROM oauth_client c LEFT JOIN oauth_token t ON false"
+CLIENT_ALONE += " LEFT JOIN account a ON a.id = t.account_id WHERE c.client_id = %(client_id)s"
+
+_EVENT_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns if c.name != "id")
+
+
+def _typed(table: sa.Table, prefix: str, columns: Sequence[str]) -> str:
+    """Parameters for `columns`, cast to their column types: in `INSERT … SELECT`
+    PostgreSQL does not take a parameter's type from the target column (a NULL would be
+    text)."""
+    dialect = postgresql.dialect()
+    return ", ".join(
+        f"CAST(%({prefix}{c})s AS {table.c[c].type.compile(dialect=dialect)})" for c in columns
+    )
+
+
+@functools.cache
+def _issue(token_columns: tuple[str, ...], rotation: bool) -> str:
+    """One statement: the new token and its audit event (and, when `rotation`, the claim
+    of the refresh token it replaces; nothing is written unless the claim succeeds).
+    Built from the models' column names only; every value is a bound parameter."""
+    names = ", ".join(token_columns)
+    values = _typed(Token.__table__, "t_", token_columns)
+    events = ", ".join(_EVENT_COLUMNS)
+    event_values = _typed(AuditEvent.__table__, "e_", _EVENT_COLUMNS)
+    if not rotation:
+        return (
+            f"WITH issued AS (INSERT INTO oauth_token ({names}) VALUES ({values}) RETURNING id)"  # noqa: S608
+            f" INSERT INTO audit_event ({events}) SELECT {event_values} FROM issued"
+            " RETURNING id"
+        )
+    # The conditional UPDATE is the claim (as in tokens.claim_refresh_token): of two
+    # requests presenting the same refresh token, PostgreSQL lets one update the row; the
+    # other finds it rotated, writes nothing, and goes to the full path (retry or reuse).
+    return (
+        "WITH claimed AS (UPDATE oauth_token SET rotated_at = %(rotated_at)s,"  # noqa: S608
+        " retry_answer = %(retry_answer)s WHERE id = %(claimed_id)s"
+        " AND rotated_at IS NULL AND revoked_at IS NULL RETURNING id, parent_id),"
+        # The new token is in use: its parent's kept answer will never be needed again.
+        " released AS (UPDATE oauth_token SET retry_answer = NULL"
+        " WHERE id = (SELECT parent_id FROM claimed)),"
+        f" issued AS (INSERT INTO oauth_token ({names}) SELECT {values} FROM claimed"
+        " RETURNING id)"
+        f" INSERT INTO audit_event ({events}) SELECT {event_values} FROM issued RETURNING id"
+    )
+
+
+class Store:
+    """The pool and the statements of the lean path, for one app."""
+
+    def __init__(self, app: Flask) -> None:
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["pool_pre_ping"] = False  # a dead connection fails once; the full path answers
+        options["pool_reset_on_return"] = None  # autocommit: no transaction is ever left open
+        options.pop("isolation_level", None)
+        self.engine = sa.create_engine(
+            app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT", **options
+        )
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        connection = self.engine.raw_connection()
+        try:
+            with connection.cursor() as cursor:
+                yield cursor
+        except Exception:
+            connection.invalidate()  # never hand a connection in an unknown state back
+            raise
+        finally:
+            connection.close()
+
+    def load(self, statement: str, **params: Any) -> Loaded | None:
+        """The client, token and account of one SELECT above (None: no row)."""
+        with self._cursor() as cursor:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+        return None if row is None else _split(row)
+
+    def issue(
+        self,
+        token_row: dict[str, Any],
+        event: dict[str, Any],
+        claim: tuple[int, datetime, str | None] | None = None,
+    ) -> bool:
+        """Write a new token and its audit event in one durable statement; with `claim`
+        (refresh token id, rotation time, sealed answer kept for a retry), only if that
+        refresh token is still unrotated. True when written."""
+        params = {f"t_{k}": v for k, v in token_row.items()}
+        params.update({f"e_{k}": event.get(k) for k in _EVENT_COLUMNS})
+        params["e_details"] = Json(event["details"])
+        if claim is not None:
+            params["claimed_id"], params["rotated_at"], params["retry_answer"] = claim
+        with self._cursor() as cursor:
+            cursor.execute(_issue(tuple(token_row), claim is not None), params)
+            return cursor.fetchone() is not None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
