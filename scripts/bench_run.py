@@ -13,6 +13,7 @@ minimal app, and ratios use that adjacent baseline.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -24,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import bench_passkey
+import bench_reference
 import bench_report
 import bench_seed
 import bench_spy
@@ -55,7 +57,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
     p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     p.add_argument("--preload", action="store_true", help="gunicorn --preload (shared pages)")
-    p.add_argument("--connections", type=int, default=8, help="wrk connections")
+    p.add_argument("--connections", type=int, default=16, help="wrk connections")
+    p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads")
+    p.add_argument(
+        "--reference",
+        choices=("oidc-provider", "none"),
+        default="oidc-provider",
+        help="also drive panva's oidc-provider (npm, one Node process, in memory) the same way",
+    )
     p.add_argument("--login-connections", type=int, default=4)
     p.add_argument("--login-accounts", type=int, default=64)
     p.add_argument("--refresh-tokens", type=int, default=40000, help="prepared for one run")
@@ -169,11 +178,12 @@ def prepare_scripts(args, work: Path, compte: Gunicorn, data: bench_seed.Seeded)
     def refresh():
         warm = data.refresh_files["warmup"].read_text().splitlines()
         check("refresh", _post(f"{base}/oauth/token", data=warm[-1], headers=auth), 200)
+        threads = args.wrk_threads
         script = lua_rotating(
-            work / "refresh.lua", "/oauth/token", auth, data.refresh_files["measure"], threads=1
+            work / "refresh.lua", "/oauth/token", auth, data.refresh_files["measure"], threads
         )
         warm_script = lua_rotating(
-            work / "refresh-warm.lua", "/oauth/token", auth, data.refresh_files["warmup"], threads=1
+            work / "refresh-warm.lua", "/oauth/token", auth, data.refresh_files["warmup"], threads
         )
         return f"{base}/oauth/token", script, warm_script
 
@@ -233,12 +243,64 @@ def prepare_scripts(args, work: Path, compte: Gunicorn, data: bench_seed.Seeded)
     return plans
 
 
+REFERENCE_ENDPOINTS = ("discovery", "jwks", "token", "refresh", "userinfo", "introspect")
+
+
+def reference_scripts(args, work: Path, ref: bench_reference.OidcProviderReference) -> dict:
+    """The same requests for oidc-provider: per endpoint (URL, script, warm-up script)."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    pair = f"{ref.client_id}:{ref.client_secret}".encode()
+    auth = {**form, "Authorization": "Basic " + base64.b64encode(pair).decode()}
+    bearer = {"Authorization": f"Bearer {ref.access_token}"}
+    half = len(ref.refresh_tokens) // 4
+    bodies = {"warmup": ref.refresh_tokens[:half], "measure": ref.refresh_tokens[half:]}
+    files = {}
+    for part, values in bodies.items():
+        files[part] = work / f"ref-refresh-{part}.txt"
+        files[part].write_text(
+            "".join(f"grant_type=refresh_token&refresh_token={v}\n" for v in values)
+        )
+    token_path, intro_path = ref.paths["token"], ref.paths["introspection"]
+    cc_body = "grant_type=client_credentials"
+    intro_body = f"token={ref.access_token}&token_type_hint=access_token"
+    check("reference token", _post(ref.url("token"), data=cc_body, headers=auth), 200)
+    check("reference userinfo", _get(ref.url("userinfo"), headers=bearer), 200)
+    answer = _post(ref.url("introspection"), data=intro_body, headers=auth)
+    if not answer.json().get("active"):
+        raise RuntimeError(f"oidc-provider introspection: not active: {answer.text[:200]}")
+    threads = args.wrk_threads
+    plans = {
+        "discovery": (ref.url("discovery"), None),
+        "jwks": (ref.url("jwks"), None),
+        "token": (
+            ref.url("token"),
+            lua_fixed(work / "ref-token.lua", "POST", token_path, auth, cc_body),
+        ),
+        "refresh": (
+            ref.url("token"),
+            lua_rotating(work / "ref-refresh.lua", token_path, auth, files["measure"], threads),
+            lua_rotating(work / "ref-refresh-w.lua", token_path, auth, files["warmup"], threads),
+        ),
+        "userinfo": (
+            ref.url("userinfo"),
+            lua_fixed(work / "ref-userinfo.lua", "GET", ref.paths["userinfo"], bearer),
+        ),
+        "introspect": (
+            ref.url("introspection"),
+            lua_fixed(work / "ref-introspect.lua", "POST", intro_path, auth, intro_body),
+        ),
+    }
+    return plans
+
+
 def _cpu_ms(seconds: float, wrk: dict) -> float:
     """Worker CPU time per request, in ms (less sensitive to a busy machine than req/s)."""
     return 1000.0 * seconds / wrk["requests"] if wrk["requests"] else 0.0
 
 
-def measure(args, plans: dict, hello: Gunicorn, compte: Gunicorn, app, data, work) -> dict:
+def measure(
+    args, plans: dict, hello: Gunicorn, compte: Gunicorn, app, data, work, reference=None
+) -> dict:
     results: dict = {}
     for name, planned in plans.items():
         if isinstance(planned, Exception):
@@ -264,10 +326,15 @@ def measure(args, plans: dict, hello: Gunicorn, compte: Gunicorn, app, data, wor
         login = name == "login"
         seconds = args.login_duration if login else args.duration
         conns = args.login_connections if login else args.connections
+        threads = 1 if login else args.wrk_threads
         print(f"  {name}: warm-up, baseline {seconds:g} s, then {seconds:g} s …", flush=True)
-        run_wrk(hello.url + "/", args.warmup, conns)
-        run_wrk(url, args.warmup, conns, script=(warm[0] if warm else script))
+        run_wrk(hello.url + "/", args.warmup, conns, threads)
+        run_wrk(url, args.warmup, conns, threads, script=(warm[0] if warm else script))
         entry: dict = {}
+        if reference is not None and name in reference:
+            ref_url, ref_script, *ref_warm = reference[name]
+            run_wrk(ref_url, args.warmup, conns, threads, ref_warm[0] if ref_warm else ref_script)
+            entry["reference"] = run_wrk(ref_url, seconds, conns, threads, ref_script).as_dict()
         if login:
             # bcrypt alone, right before the login run, with as many processes as workers.
             entry["bcrypt_1"] = checks_per_second(app.config["BCRYPT_ROUNDS"], 1, seconds / 2)
@@ -277,14 +344,14 @@ def measure(args, plans: dict, hello: Gunicorn, compte: Gunicorn, app, data, wor
             before = bench_seed.count_events(app, "login.succeeded", "login.failed")
         else:
             cpu = hello.cpu_seconds()
-            entry["baseline"] = run_wrk(hello.url + "/", seconds, conns).as_dict()
+            entry["baseline"] = run_wrk(hello.url + "/", seconds, conns, threads).as_dict()
             entry["baseline"]["cpu_ms"] = _cpu_ms(hello.cpu_seconds() - cpu, entry["baseline"])
         cpu = compte.cpu_seconds()
         spy = None
         if name in args.profile.split(","):
             spy_out = compte.log.parent / f"py-spy-{name}.txt"
             spy = bench_spy.start(compte.proc.pid, seconds, spy_out)
-        result = run_wrk(url, seconds, conns, script=script)
+        result = run_wrk(url, seconds, conns, threads, script=script)
         if spy is not None:
             spy.wait(timeout=60)
             entry["profile"] = bench_spy.summary(spy_out)
@@ -320,6 +387,8 @@ def main(argv: list[str]) -> int:
         "hello", "bench_hello:app", free_port(), env=env, log=work / "hello.log", **common
     )
     compte = Gunicorn("compte", args.app, port, env=env, log=work / "compte.log", **common)
+    reference = None
+    reference_version = None
     print(f"Database {args.database_url} (created), work files in {work}")
     bench_seed.create_database(args.database_url)
     try:
@@ -339,16 +408,32 @@ def main(argv: list[str]) -> int:
             data.totp = bench_totp.seed(app, args.totp_signins)
         hello.start()
         compte.start()
+        wanted = [n for n in args.only.split(",") if n in REFERENCE_ENDPOINTS]
+        if args.reference == "oidc-provider" and wanted:
+            bench_reference.ensure_installed(ROOT)
+            reference = bench_reference.OidcProviderReference(
+                free_port(), refresh_tokens=args.refresh_tokens + 8000
+            )
+            reference.start()
+            print(
+                f"oidc-provider {reference.version} on {reference.base_url} (pid {reference.pid})"
+            )
         print(
             f"hello on {hello.url} (workers {hello.worker_pids()}), "
             f"Compte on {compte.url} (workers {compte.worker_pids()})"
         )
         plans = prepare_scripts(args, work, compte, data)
-        results = measure(args, plans, hello, compte, app, data, work)
+        ref_plans = reference_scripts(args, work, reference) if reference else None
+        results = measure(args, plans, hello, compte, app, data, work, ref_plans)
         memory = {"hello": hello.memory(), "compte": compte.memory()}
+        if reference is not None:
+            memory["reference"] = reference.memory()
+            reference_version = reference.version
     finally:
         hello.stop()
         compte.stop()
+        if reference is not None:
+            reference.stop()
         if not args.keep_db:
             try:
                 from idp.core.extensions import db
@@ -368,6 +453,7 @@ def main(argv: list[str]) -> int:
             "json": str(args.json) if args.json else None,
             "bcrypt_rounds": app.config["BCRYPT_ROUNDS"],
             "gunicorn": " ".join(compte.command()[1:-1]),
+            "reference": f"oidc-provider {reference_version}" if reference_version else None,
         },
         "machine": bench_report.machine(load_before),
         "results": results,
