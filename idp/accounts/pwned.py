@@ -20,7 +20,6 @@ import hashlib
 import logging
 import re
 
-import requests
 from flask import current_app, g
 
 from idp.accounts.policy import Breached
@@ -71,6 +70,8 @@ def _reason(error: Exception) -> str:
 def is_pwned(password: str, *, api: str, timeout: float) -> bool:
     """True when the service lists `password` in a breach; False when it does not, or when
     it could not be asked (logged: fail open)."""
+    import requests  # imported at first use: about 5 MB per worker (docs/benchmarks.md)
+
     digest = sha1_hex(password)
     prefix, suffix = digest[:PREFIX_LENGTH], digest[PREFIX_LENGTH:]
     try:

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
-
-from aiosmtpd.controller import Controller
+from typing import Any
 
 
 class _StoreHandler:
@@ -37,9 +36,13 @@ class MailSink:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.host = host
         self.port = port
-        self._controller: Controller | None = None
+        self._controller: Any = None
 
     def start(self) -> MailSink:
+        # aiosmtpd is imported here: a serving worker reads the stored mail (the mailbox
+        # page) but never runs the sink.
+        from aiosmtpd.controller import Controller
+
         self._controller = Controller(
             _StoreHandler(self.directory), hostname=self.host, port=self.port
         )

@@ -11,7 +11,6 @@ import json
 import logging
 import time
 
-import requests
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, grants
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -210,6 +209,8 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
 def _fetch_jwks(uri: str) -> dict:
     """A client's jwks_uri, cached per process for OIDC_JWKS_URI_CACHE seconds."""
+    import requests  # imported at first use: about 5 MB per worker (docs/benchmarks.md)
+
     cache: dict = current_app.extensions.setdefault("compte.client_jwks", {})
     ttl = int(current_app.config["OIDC_JWKS_URI_CACHE"])
     hit = cache.get(uri)
@@ -258,6 +259,8 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         return True
 
     def resolve_client_public_key(self, client: Client) -> KeySet:
+        import requests
+
         try:
             if client.jwks:
                 return KeySet.import_key_set(client.jwks)

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
 import sqlalchemy as sa
 from flask import Flask, current_app
 
@@ -51,6 +50,8 @@ def logout_token(account: Account, client: Client, sid: str) -> str:
 
 def _post(uri: str, token: str, timeout: float) -> str | None:
     """POST one logout token; None on success, else a short reason (no token in it)."""
+    import requests  # imported at first use: about 5 MB per worker (docs/benchmarks.md)
+
     try:
         response = requests.post(
             uri,

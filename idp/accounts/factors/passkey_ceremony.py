@@ -27,35 +27,21 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, session
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import (
-    options_to_json_dict,
-    parse_authentication_credential_json,
-    parse_registration_credential_json,
-)
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from idp.accounts.factors import passkeys
 from idp.accounts.factors.models import Passkey
 from idp.accounts.models import Account
 from idp.core.counters import counters
 from idp.core.extensions import db
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
+# py_webauthn is imported by the ceremonies themselves, at the first one a worker serves:
+# it loads pyOpenSSL and every attestation format (about 6 MB per worker, docs/benchmarks.md).
 
 SESSION_KEY = "passkey_challenge"
 CHALLENGE_LIFETIME = 300  # seconds between the options and the answer
@@ -123,6 +109,8 @@ def _first_spending(challenge: str) -> bool:
 
 
 def _descriptors(rows: list[Passkey]) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     return [
         PublicKeyCredentialDescriptor(id=row.credential_id, transports=_transports(row) or None)
         for row in rows
@@ -130,6 +118,8 @@ def _descriptors(rows: list[Passkey]) -> list[PublicKeyCredentialDescriptor]:
 
 
 def _transports(row: Passkey) -> list[AuthenticatorTransport]:
+    from webauthn.helpers.structs import AuthenticatorTransport
+
     # Kept as the browser named them; a name this py_webauthn does not know is left out.
     known = {t.value: t for t in AuthenticatorTransport}
     return [known[name] for name in row.transports or [] if name in known]
@@ -138,6 +128,15 @@ def _transports(row: Passkey) -> list[AuthenticatorTransport]:
 def registration_options(account: Account) -> dict[str, Any]:
     """Options for navigator.credentials.create() (JSON-ready). May give the account its
     user handle: the caller commits."""
+    from webauthn import generate_registration_options
+    from webauthn.helpers import options_to_json_dict
+    from webauthn.helpers.structs import (
+        AttestationConveyancePreference,
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     config = current_app.config
     display = " ".join(p for p in (account.given_name, account.family_name) if p)
     options = generate_registration_options(
@@ -163,6 +162,10 @@ def verify_registration(
 ) -> Use:
     """Check the browser's answer to the registration options and keep the new passkey
     (the caller commits). PasskeyRefused when it does not hold."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers import parse_registration_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     challenge = _take("register", account)
     try:
         parsed = parse_registration_credential_json(credential)
@@ -196,6 +199,10 @@ def verify_registration(
 def authentication_options(purpose: str, account: Account | None = None) -> dict[str, Any]:
     """Options for navigator.credentials.get(): for "login" (no account: discoverable
     passkeys, user verification required) or "second_factor" (the account's passkeys)."""
+    from webauthn import generate_authentication_options
+    from webauthn.helpers import options_to_json_dict
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     if purpose == "login":
         allowed, verification = [], UserVerificationRequirement.REQUIRED
     elif purpose == "second_factor" and account is not None:
@@ -217,6 +224,10 @@ def verify_authentication(purpose: str, credential: Any, account: Account | None
     """Check the browser's answer to the authentication options of `purpose`; for
     "second_factor", the passkey must be one of `account`'s. Records the use (counter,
     date; the caller commits). PasskeyRefused when it does not hold."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import parse_authentication_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     challenge = _take(purpose, account)
     try:
         parsed = parse_authentication_credential_json(credential)
