@@ -32,7 +32,7 @@ import bench_spy
 import bench_totp
 import requests
 from bench_bcrypt import checks_per_second
-from bench_servers import Gunicorn, free_port, lua_fixed, lua_rotating, run_wrk
+from bench_servers import Granian, Gunicorn, free_port, lua_fixed, lua_rotating, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = (
@@ -57,6 +57,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread")
     p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     p.add_argument("--preload", action="store_true", help="gunicorn --preload (shared pages)")
+    p.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        default="gunicorn",
+        help="WSGI server for the minimal app and Compte (granian: pip install granian)",
+    )
     p.add_argument("--connections", type=int, default=16, help="wrk connections")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads")
     p.add_argument(
@@ -383,10 +389,14 @@ def main(argv: list[str]) -> int:
         threads=args.threads,
         preload=args.preload,
     )
-    hello = Gunicorn(
+    server = Granian if args.server == "granian" else Gunicorn
+    if args.server == "granian":
+        common.pop("preload")
+        env["PYTHONPATH"] = str(ROOT)  # granian's working directory is scripts/
+    hello = server(
         "hello", "bench_hello:app", free_port(), env=env, log=work / "hello.log", **common
     )
-    compte = Gunicorn("compte", args.app, port, env=env, log=work / "compte.log", **common)
+    compte = server("compte", args.app, port, env=env, log=work / "compte.log", **common)
     reference = None
     reference_version = None
     print(f"Database {args.database_url} (created), work files in {work}")
@@ -452,7 +462,7 @@ def main(argv: list[str]) -> int:
             **vars(args),
             "json": str(args.json) if args.json else None,
             "bcrypt_rounds": app.config["BCRYPT_ROUNDS"],
-            "gunicorn": " ".join(compte.command()[1:-1]),
+            "server": " ".join([Path(compte.command()[0]).name, *compte.command()[1:-1]]),
             "reference": f"oidc-provider {reference_version}" if reference_version else None,
         },
         "machine": bench_report.machine(load_before),

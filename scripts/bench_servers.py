@@ -134,6 +134,21 @@ class Gunicorn:
         return result
 
 
+class Granian(Gunicorn):
+    """The same app under granian (a Rust HTTP server, WSGI interface): workers are the
+    master's children as with gunicorn; `threads` are its blocking threads per worker."""
+
+    def command(self) -> list[str]:
+        app, factory = (self.app[:-2], True) if self.app.endswith("()") else (self.app, False)
+        cmd = [str(GUNICORN.parent / "granian"), "--interface", "wsgi", "--host", HOST]
+        cmd += ["--port", str(self.port), "--workers", str(self.workers)]
+        cmd += ["--blocking-threads", str(self.threads), "--log-level", "warning"]
+        cmd += ["--working-dir", str(ROOT / "scripts")]
+        if factory:
+            cmd.append("--factory")
+        return [*cmd, app]
+
+
 def _kb_field(text: str, name: str) -> int:
     match = re.search(rf"^{name}:\s+(\d+) kB", text, re.MULTILINE)
     return int(match.group(1)) if match else 0
