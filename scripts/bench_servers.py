@@ -10,7 +10,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,13 +166,15 @@ class WrkResult:
     latency_p99_ms: float
     errors: int  # socket errors + non-2xx/3xx responses
     non_2xx: int
+    output: str = field(default="", repr=False)  # what wrk printed (a script's done() too)
 
     @property
     def ok_rps(self) -> float:
         return max(0, self.requests - self.errors) / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict:
-        return {**self.__dict__, "ok_rps": self.ok_rps}
+        values = {k: v for k, v in self.__dict__.items() if k != "output"}
+        return {**values, "ok_rps": self.ok_rps}
 
 
 def _ms(value: str) -> float:
@@ -198,6 +200,7 @@ def parse_wrk(output: str) -> WrkResult:
         rps=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         latency_avg_ms=_ms(latency.group(1)) if latency else 0.0,
         latency_p99_ms=_ms(p99.group(1)) if p99 else 0.0,
+        output=output,
         errors=errors,
         non_2xx=non,
     )
