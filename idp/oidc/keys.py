@@ -34,8 +34,11 @@ from idp.oidc.models import SigningKey
 # tokens signed before a switch changed stay verifiable.
 ALGS = SUPPORTED.signing_algs
 CACHE_KEY = "compte.keys"
-# JWKS responses may be cached by relying parties this long (Cache-Control max-age).
-JWKS_MAX_AGE = 300
+# JWKS responses may be cached by relying parties this long (Cache-Control max-age):
+# short, so that a rotated-in key may sign within a minute (OIDC_KEY_ACTIVATION_DELAY,
+# 60 s > 10 s for every instance to see it + 30 s of cache + margin); JWKS is prepared
+# bytes, cheap to fetch again.
+JWKS_MAX_AGE = 30
 _lock = threading.Lock()
 log = logging.getLogger(__name__)
 

@@ -112,7 +112,7 @@ def test_keys_rotate_and_list_commands(app):
         assert {alg: k.kid for alg, k in ring.signing.items()} == before
         assert len(ring.public.keys) == 4
     listing = CliRunner().invoke(main, ["keys", "list"], obj=ctx).output
-    assert "Activation delay of a rotation: 360 s" in listing
+    assert "Activation delay of a rotation: 60 s" in listing
     assert listing.count("published, signs from") == 2 and listing.count("signing until") == 2
 
     result = CliRunner().invoke(main, ["keys", "rotate", "--now"], obj=ctx)
