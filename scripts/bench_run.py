@@ -106,6 +106,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--profile", default="", help="endpoints to sample with py-spy meanwhile")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    p.add_argument(
+        "--existing",
+        action="store_true",
+        help="add the bench's rows to the database given (e.g. one seeded by "
+        "scripts/seed_scale.py) instead of creating one; it is kept",
+    )
     p.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     return p.parse_args(argv)
@@ -400,7 +406,8 @@ def main(argv: list[str]) -> int:
     reference = None
     reference_version = None
     print(f"Database {args.database_url} (created), work files in {work}")
-    bench_seed.create_database(args.database_url)
+    if not args.existing:
+        bench_seed.create_database(args.database_url)
     try:
         from idp import create_app
 
@@ -444,7 +451,7 @@ def main(argv: list[str]) -> int:
         compte.stop()
         if reference is not None:
             reference.stop()
-        if not args.keep_db:
+        if not (args.keep_db or args.existing):
             try:
                 from idp.core.extensions import db
 

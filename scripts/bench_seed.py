@@ -74,7 +74,9 @@ def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> S
         client_id = client.client_id
         password_hash = hash_password(PASSWORD, app.config["BCRYPT_ROUNDS"])
         terms = app.config.get("TERMS_VERSION")
-        emails = [f"bench{i:04d}@bench.invalid" for i in range(accounts)]
+        # Unique per run: a run may add its rows to a database seeded before (--existing).
+        tag = secrets.token_hex(3)
+        emails = [f"bench{i:04d}-{tag}@bench.invalid" for i in range(accounts)]
         for i, email in enumerate(emails):
             db.session.add(
                 Account(
@@ -88,7 +90,11 @@ def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> S
                 )
             )
         db.session.commit()
-        account_ids = list(db.session.scalars(select(Account.id).order_by(Account.id)))
+        account_ids = list(
+            db.session.scalars(
+                select(Account.id).where(Account.email.in_(emails)).order_by(Account.id)
+            )
+        )
 
         issued = int(time.time())
         access_token = secrets.token_urlsafe(32)
@@ -143,11 +149,12 @@ def more_accounts(app, kind: str, count: int) -> list[tuple[str, int]]:
     from idp.accounts.passwords import hash_password
     from idp.core.extensions import db
 
+    tag = secrets.token_hex(3)
     with app.app_context():
         password_hash = hash_password(PASSWORD, app.config["BCRYPT_ROUNDS"])
         rows = [
             Account(
-                email=f"{kind}{i:05d}@bench.invalid",
+                email=f"{kind}{i:05d}-{tag}@bench.invalid",
                 given_name="Camille",
                 family_name=f"{kind.title()}{i}",
                 password_hash=password_hash,
