@@ -61,11 +61,13 @@ def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> S
     from idp.oidc.keys import ensure_keys
     from idp.oidc.models import Token
 
+    # Unique per run: a run may add its rows to a database seeded before (--existing).
+    tag = secrets.token_hex(3)
     with app.app_context():
         db.create_all()
         ensure_keys()
         client, secret = create_client(
-            "Bench RP",
+            f"Bench RP {tag}",
             redirect_uris=["http://127.0.0.1:9/callback"],
             scopes=DEFAULT_SCOPES,
             grant_types=("authorization_code", "refresh_token", "client_credentials"),
@@ -74,8 +76,6 @@ def seed(app, workdir: Path, accounts: int, refresh_tokens: dict[str, int]) -> S
         client_id = client.client_id
         password_hash = hash_password(PASSWORD, app.config["BCRYPT_ROUNDS"])
         terms = app.config.get("TERMS_VERSION")
-        # Unique per run: a run may add its rows to a database seeded before (--existing).
-        tag = secrets.token_hex(3)
         emails = [f"bench{i:04d}-{tag}@bench.invalid" for i in range(accounts)]
         for i, email in enumerate(emails):
             db.session.add(
