@@ -1,12 +1,23 @@
-"""Periodic clean-up of the OpenID Provider tables (`compte oidc purge`, and at serve)."""
+"""Periodic clean-up of the OpenID Provider tables (`compte oidc purge`, and at serve).
+
+Every category is removed in batches of at most PURGE_BATCH_SIZE rows (100: on 7,000,000
+expired tokens among 10,000,000, scripts/bench_purge.py measured about 5 ms a batch, p99
+9–13 ms; 250 gave p99 17 ms, 1,000 p99 140 ms), each batch its own short
+transaction, walking the primary key: with millions of expired tokens no row lock is held
+for long and the serving requests never wait behind the purge (scripts/bench_purge.py
+measures it). On PostgreSQL the rows another purge has locked are skipped, so that
+instances purging at the same time do not wait on each other either.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import aliased
 
 from idp.accounts.devices import DEVICE_MEMORY
@@ -16,33 +27,130 @@ from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.oidc.keys import prune_keys
 from idp.oidc.models import AuthorizationCode, SessionClient, Token, UsedJti
-from idp.oidc.tokens import forget_retry_answers
+from idp.oidc.tokens import reuse_grace
 
 log = logging.getLogger(__name__)
 # Used codes are kept this long after expiry so that a late replay is still recognised.
 CODE_KEEP = 3600
 SESSION_KEEP = timedelta(days=1)
+# A statement looks at most this many batches' worth of consecutive ids: where few rows are
+# expired, finding a batch would otherwise read the whole table in one transaction.
+WINDOW = 50
 
 
-def _end_timed_out_sessions() -> int:
+def _in_batches(
+    model: type[db.Model], condition: sa.ColumnElement[bool], act: Callable[[list], int], batch: int
+) -> int:
+    """Call `act(ids)` on the ids of the rows of `model` matching `condition`, at most
+    `batch` at a time, in id order; commits after each batch. Returns the sum of what
+    `act` returned. Rows added meanwhile (past the largest id at the start) are left."""
+    low, high = db.session.execute(sa.select(sa.func.min(model.id), sa.func.max(model.id))).one()
+    db.session.commit()
+    if low is None:
+        return 0
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    done = 0
+    after = low - 1
+    while after < high:
+        if postgresql:
+            # The locks go at COMMIT without waiting for the disk: a batch lost in a crash
+            # is only purged again at the next pass.
+            db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+        upto = min(after + batch * WINDOW, high)
+        query = (
+            sa.select(model.id)
+            .where(model.id > after, model.id <= upto, condition)
+            .order_by(model.id)
+            .limit(batch)
+        )
+        if postgresql:
+            # A second purge running meanwhile takes the rows this one has not locked.
+            query = query.with_for_update(skip_locked=True)
+        ids = list(db.session.scalars(query))
+        if ids:
+            done += act(ids)
+        db.session.commit()
+        # A full batch may have left rows in the window; otherwise the window is done.
+        after = ids[-1] if len(ids) == batch else upto
+    return done
+
+
+def _count(result: sa.Result) -> int:
+    return result.rowcount or 0
+
+
+def _delete_where(model: type[db.Model], condition: sa.ColumnElement[bool], batch: int) -> int:
+    """Delete the rows of `model` matching `condition`, in batches."""
+
+    def delete(ids: list) -> int:
+        # The condition again: on SQLite nothing locked the rows between select and delete.
+        statement = sa.delete(model).where(model.id.in_(ids), condition)
+        return _count(db.session.execute(statement.execution_options(synchronize_session=False)))
+
+    return _in_batches(model, condition, delete, batch)
+
+
+def _purge_tokens(now: int, batch: int) -> int:
+    """Tokens that can no longer be used (access and refresh expired); their children's
+    parent_id detached first."""
+    dead = sa.and_(
+        (Token.issued_at + Token.expires_in) < now,
+        Token.refresh_expires_at.is_(None) | (Token.refresh_expires_at < now),
+    )
+
+    def delete(ids: list) -> int:
+        # Children deleted in the same batch are not updated first, only to be deleted.
+        db.session.execute(
+            sa.update(Token)
+            .where(Token.parent_id.in_(ids), Token.id.not_in(ids))
+            .values(parent_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        statement = sa.delete(Token).where(Token.id.in_(ids), dead)
+        return _count(db.session.execute(statement.execution_options(synchronize_session=False)))
+
+    return _in_batches(Token, dead, delete, batch)
+
+
+def _forget_retry_answers(batch: int) -> int:
+    """Drop the sealed answers kept for a retried rotation once past the grace."""
+    stale = sa.and_(
+        Token.retry_answer.is_not(None),
+        Token.rotated_at < utcnow() - timedelta(seconds=max(reuse_grace(), 0)),
+    )
+
+    def forget(ids: list) -> int:
+        statement = sa.update(Token).where(Token.id.in_(ids), stale).values(retry_answer=None)
+        return _count(db.session.execute(statement.execution_options(synchronize_session=False)))
+
+    return _in_batches(Token, stale, forget, batch)
+
+
+def _end_timed_out_sessions(batch: int) -> int:
     """Mark the sessions past their idle timeout or absolute lifetime as ended (requests
     already refuse them; this lets them be purged)."""
     now = utcnow()
     limits = lifetimes()
-    total = 0
-    for reason, condition in (
+    reasons = (
         ("idle", BrowserSession.last_seen_at < now - limits.idle),
         ("expired", BrowserSession.created_at < now - limits.absolute),
-    ):
-        total += (
-            db.session.execute(
-                db.update(BrowserSession)
-                .where(BrowserSession.ended_at.is_(None), condition)
+    )
+    timed_out = BrowserSession.ended_at.is_(None) & sa.or_(*(c for _, c in reasons))
+
+    def end(ids: list) -> int:
+        total = 0
+        for reason, condition in reasons:  # idle first, as a request would say
+            statement = (
+                sa.update(BrowserSession)
+                .where(BrowserSession.id.in_(ids), BrowserSession.ended_at.is_(None), condition)
                 .values(ended_at=now, ended_reason=reason)
-            ).rowcount
-            or 0
-        )
-    return total
+            )
+            total += _count(
+                db.session.execute(statement.execution_options(synchronize_session=False))
+            )
+        return total
+
+    return _in_batches(BrowserSession, timed_out, end, batch)
 
 
 def _remembers_a_browser() -> sa.ColumnElement[bool]:
@@ -60,35 +168,41 @@ def _remembers_a_browser() -> sa.ColumnElement[bool]:
     )
 
 
-def run() -> dict[str, int]:
+def _purge_sessions(batch: int) -> int:
+    """Sessions ended more than SESSION_KEEP ago, but for those remembering a browser; the
+    record of which clients every such session used goes, kept session or not."""
+    ended = BrowserSession.ended_at < utcnow() - SESSION_KEEP
+
+    def delete(ids: list) -> int:
+        sids = sa.select(BrowserSession.sid).where(BrowserSession.id.in_(ids))
+        db.session.execute(
+            sa.delete(SessionClient)
+            .where(SessionClient.sid.in_(sids))
+            .execution_options(synchronize_session=False)
+        )
+        statement = sa.delete(BrowserSession).where(
+            BrowserSession.id.in_(ids), ended, sa.not_(_remembers_a_browser())
+        )
+        return _count(db.session.execute(statement.execution_options(synchronize_session=False)))
+
+    return _in_batches(BrowserSession, ended, delete, batch)
+
+
+def run(batch_size: int | None = None) -> dict[str, int]:
     """Delete expired codes, used jti markers, dead tokens, ended sessions and retired
-    keys past publication. Commits; returns how many rows of each were removed."""
+    keys past publication, `batch_size` (default PURGE_BATCH_SIZE) rows per transaction.
+    Commits; returns how many rows of each were removed."""
+    batch_size = batch_size or int(current_app.config["PURGE_BATCH_SIZE"])
     now = int(time.time())
     counts = {}
-    counts["codes"] = db.session.execute(
-        db.delete(AuthorizationCode).where(AuthorizationCode.expires_at < now - CODE_KEEP)
-    ).rowcount
-    counts["jti"] = db.session.execute(db.delete(UsedJti).where(UsedJti.expires_at < now)).rowcount
-    dead_access = (Token.issued_at + Token.expires_in) < now
-    dead_refresh = Token.refresh_expires_at.is_(None) | (Token.refresh_expires_at < now)
-    # Detach children first (parent_id), then delete tokens that can no longer be used.
-    doomed = db.select(Token.id).where(dead_access, dead_refresh)
-    db.session.execute(db.update(Token).where(Token.parent_id.in_(doomed)).values(parent_id=None))
-    counts["tokens"] = db.session.execute(
-        db.delete(Token)
-        .where(dead_access, dead_refresh)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    counts["retry_answers"] = forget_retry_answers()
-    counts["sessions_timed_out"] = _end_timed_out_sessions()
-    ended = db.select(BrowserSession.sid).where(BrowserSession.ended_at < utcnow() - SESSION_KEEP)
-    db.session.execute(db.delete(SessionClient).where(SessionClient.sid.in_(ended)))
-    counts["sessions"] = db.session.execute(
-        db.delete(BrowserSession)
-        .where(BrowserSession.ended_at < utcnow() - SESSION_KEEP, sa.not_(_remembers_a_browser()))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    counts["codes"] = _delete_where(
+        AuthorizationCode, AuthorizationCode.expires_at < now - CODE_KEEP, batch_size
+    )
+    counts["jti"] = _delete_where(UsedJti, UsedJti.expires_at < now, batch_size)
+    counts["tokens"] = _purge_tokens(now, batch_size)
+    counts["retry_answers"] = _forget_retry_answers(batch_size)
+    counts["sessions_timed_out"] = _end_timed_out_sessions(batch_size)
+    counts["sessions"] = _purge_sessions(batch_size)
     counts["keys"] = prune_keys()
     log.info("oidc purge: %s", counts)
     return counts

@@ -230,7 +230,10 @@ class Token(TokenMixin, db.Model):
     refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Every token obtained by rotating refresh tokens from one authorization shares a family.
     family_id: Mapped[str] = mapped_column(String(36), index=True, nullable=False)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_token.id", ondelete="SET NULL"))
+    # Indexed: deleting a token looks for its children (ON DELETE SET NULL).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oauth_token.id", ondelete="SET NULL"), index=True
+    )
     scope: Mapped[str] = mapped_column(Text, default="", nullable=False)
     issued_at: Mapped[int] = mapped_column(Integer, nullable=False)
     expires_in: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -7,7 +7,6 @@ import json
 import secrets
 import time
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -261,14 +260,3 @@ def keep_answer_for_retry(token_id: int, body: str) -> None:
         db.session.execute(
             db.update(Token).where(Token.id == token_id).values(retry_answer=seal(body))
         )
-
-
-def forget_retry_answers(now=None) -> int:
-    """Drop sealed answers past the grace (maintenance). Not committed."""
-    cutoff = (now or utcnow()) - timedelta(seconds=max(reuse_grace(), 0))
-    result = db.session.execute(
-        db.update(Token)
-        .where(Token.retry_answer.is_not(None), Token.rotated_at < cutoff)
-        .values(retry_answer=None)
-    )
-    return result.rowcount or 0
