@@ -131,10 +131,17 @@ def _end_timed_out_sessions(batch: int) -> int:
     already refuse them; this lets them be purged)."""
     now = utcnow()
     limits = lifetimes()
-    reasons = (
-        ("idle", BrowserSession.last_seen_at < now - limits.idle),
-        ("expired", BrowserSession.created_at < now - limits.absolute),
-    )
+    # A "Rester connecté" session has no idle timeout: it ends REMEMBER_SESSION_LIFETIME
+    # after the login, as requests decide (idp/accounts/sessions.why_not_live); with the
+    # feature off (0) it ends as an ordinary one.
+    ordinary = ~BrowserSession.remembered if limits.remembered else sa.true()
+    reasons = [
+        ("idle", ordinary & (BrowserSession.last_seen_at < now - limits.idle)),
+        ("expired", ordinary & (BrowserSession.created_at < now - limits.absolute)),
+    ]
+    if limits.remembered:
+        remembered_end = BrowserSession.created_at < now - limits.remembered
+        reasons.append(("expired", BrowserSession.remembered & remembered_end))
     timed_out = BrowserSession.ended_at.is_(None) & sa.or_(*(c for _, c in reasons))
 
     def end(ids: list) -> int:

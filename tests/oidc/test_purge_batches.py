@@ -129,3 +129,43 @@ def test_a_purge_in_batches_of_two_removes_every_expired_row_and_keeps_every_liv
         assert set(remaining) == {"s5", "s6"} | live_sessions
         assert {remaining["s5"].ended_reason, remaining["s6"].ended_reason} == {"idle"}
         assert set(db.session.scalars(sa.select(SessionClient.sid))) == set(remaining)
+
+
+def test_the_purge_ends_a_remembered_session_only_at_the_end_of_its_lifetime(app):
+    """A "Rester connecté" session unused for days is not ended as idle by the purge (a
+    request would still accept it); one past REMEMBER_SESSION_LIFETIME is ended."""
+    account_id = make_account(app)
+    lifetime = timedelta(seconds=int(app.config["REMEMBER_SESSION_LIFETIME"]))
+    with app.app_context():
+        days_ago = utcnow() - timedelta(days=3)
+        too_old = utcnow() - lifetime - timedelta(hours=1)
+        db.session.add_all(
+            [
+                BrowserSession(
+                    sid="kept",
+                    account_id=account_id,
+                    created_at=days_ago,
+                    last_seen_at=days_ago,
+                    remembered=True,
+                ),
+                BrowserSession(
+                    sid="over",
+                    account_id=account_id,
+                    created_at=too_old,
+                    last_seen_at=utcnow(),
+                    remembered=True,
+                ),
+                BrowserSession(
+                    sid="plain",
+                    account_id=account_id,
+                    created_at=days_ago,
+                    last_seen_at=days_ago,
+                ),
+            ]
+        )
+        db.session.commit()
+        assert maintenance.run()["sessions_timed_out"] == 2
+        rows = {s.sid: s for s in db.session.scalars(sa.select(BrowserSession))}
+        assert rows["kept"].ended_at is None
+        assert rows["over"].ended_reason == "expired"
+        assert rows["plain"].ended_reason == "idle"
