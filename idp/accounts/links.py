@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from idp.accounts.errors import LinkAlreadyUsed, LinkExpired, LinkInvalid
 from idp.accounts.models import UsedLink
+from idp.core.batches import batch_size, delete_limited
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
@@ -68,6 +69,6 @@ def consume_token(purpose: str, token: str, max_age: int) -> None:
 
 
 def purge_used(now=None) -> int:
-    """Forget markers of links that have expired anyway."""
-    result = db.session.execute(db.delete(UsedLink).where(UsedLink.expires_at < (now or utcnow())))
-    return result.rowcount or 0
+    """Forget markers of links that have expired anyway, in batches (commits)."""
+    expired = UsedLink.expires_at < (now or utcnow())
+    return delete_limited(UsedLink, UsedLink.token_hash, expired, batch_size())

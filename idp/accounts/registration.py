@@ -29,6 +29,7 @@ from idp.accounts.models import Account, RegistrationDraft, TermsAcceptance
 from idp.accounts.passwords import hash_password
 from idp.accounts.recipients import typed_address_left_out
 from idp.accounts.services import create_account, find_by_email, normalise_email, stand_in
+from idp.core.batches import batch_size, delete_limited, in_batches
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
@@ -322,14 +323,18 @@ def accept_terms(account: Account, version: str) -> None:
 
 
 def purge_expired(now=None) -> int:
-    """Delete unconfirmed registrations older than the confirmation link lifetime."""
+    """Delete unconfirmed registrations older than the confirmation link lifetime, a batch
+    of accounts per transaction (commits)."""
     cutoff = (now or utcnow()) - timedelta(seconds=max_age())
-    stale = db.session.scalars(
-        db.select(Account).where(Account.email_confirmed_at.is_(None), Account.created_at < cutoff)
-    ).all()
-    for account in stale:
-        db.session.delete(account)
-    return len(stale)
+    stale = db.and_(Account.email_confirmed_at.is_(None), Account.created_at < cutoff)
+
+    def delete(ids: list) -> int:
+        found = db.session.scalars(db.select(Account).where(Account.id.in_(ids), stale)).all()
+        for account in found:
+            db.session.delete(account)  # through the ORM: its dependent rows go with it
+        return len(found)
+
+    return in_batches(Account, stale, delete, batch_size())
 
 
 # --- the wizard's draft, kept on the server ------------------------------------------
@@ -383,8 +388,6 @@ def delete_draft(key: str | None) -> None:
 
 
 def purge_expired_drafts(now=None) -> int:
-    """Delete wizard drafts past their lifetime (the caller commits)."""
-    result = db.session.execute(
-        db.delete(RegistrationDraft).where(RegistrationDraft.expires_at <= (now or utcnow()))
-    )
-    return result.rowcount or 0
+    """Delete wizard drafts past their lifetime, in batches (commits)."""
+    expired = RegistrationDraft.expires_at <= (now or utcnow())
+    return delete_limited(RegistrationDraft, RegistrationDraft.key_hash, expired, batch_size())

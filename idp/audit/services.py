@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import or_
 
 from idp.audit.models import AuditEvent
+from idp.core.batches import batch_size, delete_where
 from idp.core.clock import utcnow
 from idp.core.dates import day_starts_at
 from idp.core.extensions import db
@@ -80,13 +81,13 @@ def retention_days() -> int:
 
 
 def prune(days: int | None = None, now: datetime | None = None) -> int:
-    """Delete events older than the retention (not committed). Returns how many."""
+    """Delete events older than the retention, in batches (commits: the first prune after
+    a shorter retention may remove millions). Returns how many."""
     days = retention_days() if days is None else days
     if days < 1:
         raise ValueError("the retention must be at least one day")
     cutoff = (now or utcnow()) - timedelta(days=days)
-    result = db.session.execute(db.delete(AuditEvent).where(AuditEvent.created_at < cutoff))
-    return result.rowcount or 0
+    return delete_where(AuditEvent, AuditEvent.created_at < cutoff, batch_size())
 
 
 def as_dict(event: AuditEvent, *, with_ids: bool = True) -> dict[str, Any]:

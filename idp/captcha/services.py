@@ -17,10 +17,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from idp.captcha.models import CaptchaChallenge
 from idp.core import metrics
+from idp.core.batches import batch_size, delete_limited
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 
@@ -175,6 +176,6 @@ def discard(challenge_id: str | None) -> None:
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Delete expired challenges (the caller commits); returns how many."""
-    statement = delete(CaptchaChallenge).where(CaptchaChallenge.expires_at < (now or utcnow()))
-    return db.session.execute(statement).rowcount or 0
+    """Delete expired challenges, in batches (commits); returns how many."""
+    expired = CaptchaChallenge.expires_at < (now or utcnow())
+    return delete_limited(CaptchaChallenge, CaptchaChallenge.id, expired, batch_size())

@@ -28,6 +28,7 @@ from flask import (
 from jinja2 import TemplateNotFound
 
 from idp.core import metrics
+from idp.core.batches import batch_size, delete_where
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.core.sealing import SealError, seal, unseal
@@ -222,19 +223,14 @@ def send_again(message_id: int) -> OutboxMessage | None:
 
 def purge(now: datetime | None = None) -> dict[str, int]:
     """Forget delivered messages after MAIL_SENT_RETENTION_DAYS and dead ones (their sealed
-    bodies included) after MAIL_DEAD_RETENTION_DAYS. Not committed."""
+    bodies included) after MAIL_DEAD_RETENTION_DAYS, in batches (commits)."""
     now = now or utcnow()
     config = current_app.config
     sent_cutoff = now - timedelta(days=float(config["MAIL_SENT_RETENTION_DAYS"]))
     dead_cutoff = now - timedelta(days=float(config["MAIL_DEAD_RETENTION_DAYS"]))
-    sent = db.session.execute(
-        db.delete(OutboxMessage).where(
-            OutboxMessage.status == SENT, OutboxMessage.sent_at < sent_cutoff
-        )
-    ).rowcount
-    dead = db.session.execute(
-        db.delete(OutboxMessage).where(
-            OutboxMessage.status == DEAD, OutboxMessage.dead_at < dead_cutoff
-        )
-    ).rowcount
-    return {"sent": sent or 0, "dead": dead or 0}
+    sent = (OutboxMessage.status == SENT) & (OutboxMessage.sent_at < sent_cutoff)
+    dead = (OutboxMessage.status == DEAD) & (OutboxMessage.dead_at < dead_cutoff)
+    return {
+        "sent": delete_where(OutboxMessage, sent, batch_size()),
+        "dead": delete_where(OutboxMessage, dead, batch_size()),
+    }

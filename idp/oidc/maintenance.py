@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import aliased
 
 from idp.accounts.devices import DEVICE_MEMORY
 from idp.accounts.models import BrowserSession
 from idp.accounts.sessions import lifetimes
+from idp.core.batches import batch_size as default_batch_size
+from idp.core.batches import count, delete_where, in_batches
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.oidc.keys import prune_keys
@@ -33,61 +33,6 @@ log = logging.getLogger(__name__)
 # Used codes are kept this long after expiry so that a late replay is still recognised.
 CODE_KEEP = 3600
 SESSION_KEEP = timedelta(days=1)
-# A statement looks at most this many batches' worth of consecutive ids: where few rows are
-# expired, finding a batch would otherwise read the whole table in one transaction.
-WINDOW = 50
-
-
-def _in_batches(
-    model: type[db.Model], condition: sa.ColumnElement[bool], act: Callable[[list], int], batch: int
-) -> int:
-    """Call `act(ids)` on the ids of the rows of `model` matching `condition`, at most
-    `batch` at a time, in id order; commits after each batch. Returns the sum of what
-    `act` returned. Rows added meanwhile (past the largest id at the start) are left."""
-    low, high = db.session.execute(sa.select(sa.func.min(model.id), sa.func.max(model.id))).one()
-    db.session.commit()
-    if low is None:
-        return 0
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    done = 0
-    after = low - 1
-    while after < high:
-        if postgresql:
-            # The locks go at COMMIT without waiting for the disk: a batch lost in a crash
-            # is only purged again at the next pass.
-            db.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
-        upto = min(after + batch * WINDOW, high)
-        query = (
-            sa.select(model.id)
-            .where(model.id > after, model.id <= upto, condition)
-            .order_by(model.id)
-            .limit(batch)
-        )
-        if postgresql:
-            # A second purge running meanwhile takes the rows this one has not locked.
-            query = query.with_for_update(skip_locked=True)
-        ids = list(db.session.scalars(query))
-        if ids:
-            done += act(ids)
-        db.session.commit()
-        # A full batch may have left rows in the window; otherwise the window is done.
-        after = ids[-1] if len(ids) == batch else upto
-    return done
-
-
-def _count(result: sa.Result) -> int:
-    return result.rowcount or 0
-
-
-def _delete_where(model: type[db.Model], condition: sa.ColumnElement[bool], batch: int) -> int:
-    """Delete the rows of `model` matching `condition`, in batches."""
-
-    def delete(ids: list) -> int:
-        # The condition again: on SQLite nothing locked the rows between select and delete.
-        statement = sa.delete(model).where(model.id.in_(ids), condition)
-        return _count(db.session.execute(statement.execution_options(synchronize_session=False)))
-
-    return _in_batches(model, condition, delete, batch)
 
 
 def _purge_tokens(now: int, batch: int) -> int:
@@ -107,9 +52,9 @@ def _purge_tokens(now: int, batch: int) -> int:
             .execution_options(synchronize_session=False)
         )
         statement = sa.delete(Token).where(Token.id.in_(ids), dead)
-        return _count(db.session.execute(statement.execution_options(synchronize_session=False)))
+        return count(db.session.execute(statement.execution_options(synchronize_session=False)))
 
-    return _in_batches(Token, dead, delete, batch)
+    return in_batches(Token, dead, delete, batch)
 
 
 def _forget_retry_answers(batch: int) -> int:
@@ -121,9 +66,9 @@ def _forget_retry_answers(batch: int) -> int:
 
     def forget(ids: list) -> int:
         statement = sa.update(Token).where(Token.id.in_(ids), stale).values(retry_answer=None)
-        return _count(db.session.execute(statement.execution_options(synchronize_session=False)))
+        return count(db.session.execute(statement.execution_options(synchronize_session=False)))
 
-    return _in_batches(Token, stale, forget, batch)
+    return in_batches(Token, stale, forget, batch)
 
 
 def _end_timed_out_sessions(batch: int) -> int:
@@ -152,12 +97,12 @@ def _end_timed_out_sessions(batch: int) -> int:
                 .where(BrowserSession.id.in_(ids), BrowserSession.ended_at.is_(None), condition)
                 .values(ended_at=now, ended_reason=reason)
             )
-            total += _count(
+            total += count(
                 db.session.execute(statement.execution_options(synchronize_session=False))
             )
         return total
 
-    return _in_batches(BrowserSession, timed_out, end, batch)
+    return in_batches(BrowserSession, timed_out, end, batch)
 
 
 def _remembers_a_browser() -> sa.ColumnElement[bool]:
@@ -190,22 +135,22 @@ def _purge_sessions(batch: int) -> int:
         statement = sa.delete(BrowserSession).where(
             BrowserSession.id.in_(ids), ended, sa.not_(_remembers_a_browser())
         )
-        return _count(db.session.execute(statement.execution_options(synchronize_session=False)))
+        return count(db.session.execute(statement.execution_options(synchronize_session=False)))
 
-    return _in_batches(BrowserSession, ended, delete, batch)
+    return in_batches(BrowserSession, ended, delete, batch)
 
 
 def run(batch_size: int | None = None) -> dict[str, int]:
     """Delete expired codes, used jti markers, dead tokens, ended sessions and retired
     keys past publication, `batch_size` (default PURGE_BATCH_SIZE) rows per transaction.
     Commits; returns how many rows of each were removed."""
-    batch_size = batch_size or int(current_app.config["PURGE_BATCH_SIZE"])
+    batch_size = batch_size or default_batch_size()
     now = int(time.time())
     counts = {}
-    counts["codes"] = _delete_where(
+    counts["codes"] = delete_where(
         AuthorizationCode, AuthorizationCode.expires_at < now - CODE_KEEP, batch_size
     )
-    counts["jti"] = _delete_where(UsedJti, UsedJti.expires_at < now, batch_size)
+    counts["jti"] = delete_where(UsedJti, UsedJti.expires_at < now, batch_size)
     counts["tokens"] = _purge_tokens(now, batch_size)
     counts["retry_answers"] = _forget_retry_answers(batch_size)
     counts["sessions_timed_out"] = _end_timed_out_sessions(batch_size)

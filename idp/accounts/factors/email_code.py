@@ -21,6 +21,7 @@ from idp import audit
 from idp.accounts import mails
 from idp.accounts.factors.models import EmailCode
 from idp.accounts.models import Account
+from idp.core.batches import batch_size, delete_where
 from idp.core.clock import utcnow
 from idp.core.digest import matches_digest, secret_digest
 from idp.core.extensions import db
@@ -134,7 +135,6 @@ def verify(account: Account, code: str) -> bool:
 
 def purge_expired(now: datetime | None = None) -> int:
     """Delete the codes that expired more than an hour ago (the throttle counts the last
-    hour's codes). Not committed; returns how many."""
+    hour's codes), in batches (commits); returns how many."""
     cutoff = (now or utcnow()) - HOUR
-    result = db.session.execute(sa.delete(EmailCode).where(EmailCode.expires_at < cutoff))
-    return result.rowcount or 0
+    return delete_where(EmailCode, EmailCode.expires_at < cutoff, batch_size())

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from idp.accounts.factors.models import TrustedBrowser
 from idp.accounts.models import Account
+from idp.core.batches import batch_size, delete_limited
 from idp.core.clock import utcnow
 from idp.core.digest import secret_digest
 from idp.core.extensions import db
@@ -70,8 +71,6 @@ def forget(account: Account) -> int:
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Delete expired trusts (no commit); returns how many."""
-    result = db.session.execute(
-        sa.delete(TrustedBrowser).where(TrustedBrowser.expires_at <= (now or utcnow()))
-    )
-    return result.rowcount or 0
+    """Delete expired trusts, in batches (commits); returns how many."""
+    expired = TrustedBrowser.expires_at <= (now or utcnow())
+    return delete_limited(TrustedBrowser, TrustedBrowser.token_hash, expired, batch_size())
