@@ -234,6 +234,7 @@ def main(argv: list[str]) -> int:
         log=work / "compte.log",
     )
     bench_seed.create_database(args.database_url)
+    app = None
     try:
         from idp import create_app
 
@@ -280,14 +281,7 @@ def main(argv: list[str]) -> int:
         memory = compte.memory()
     finally:
         compte.stop()
-        try:
-            from idp.core.extensions import db
-
-            with app.app_context():
-                db.engine.dispose()
-        except Exception:  # noqa: S110 - the app may not exist if seeding failed
-            pass
-        bench_seed.drop_database(args.database_url)
+        bench_seed.drop_database(args.database_url, app)
 
     replay_codes = Counter(code for answers in replayed.values() for code, _ in answers)
     twice = [

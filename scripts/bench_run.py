@@ -408,6 +408,7 @@ def main(argv: list[str]) -> int:
     print(f"Database {args.database_url} (created), work files in {work}")
     if not args.existing:
         bench_seed.create_database(args.database_url)
+    app = None
     try:
         from idp import create_app
 
@@ -452,14 +453,7 @@ def main(argv: list[str]) -> int:
         if reference is not None:
             reference.stop()
         if not (args.keep_db or args.existing):
-            try:
-                from idp.core.extensions import db
-
-                with app.app_context():
-                    db.engine.dispose()
-            except Exception:  # noqa: S110 - the app may not exist if seeding failed
-                pass
-            bench_seed.drop_database(args.database_url)
+            bench_seed.drop_database(args.database_url, app)
         forget_counters(args.redis_url, env["COMPTE_RATELIMIT_KEY_PREFIX"])
     run = {
         "started": started,

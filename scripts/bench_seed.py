@@ -29,7 +29,13 @@ def create_database(url: str) -> None:
     admin.dispose()
 
 
-def drop_database(url: str) -> None:
+def drop_database(url: str, app=None) -> None:
+    """Drop the database named in `url`, after closing `app`'s connections to it."""
+    if app is not None:
+        from idp.core.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
     parsed = make_url(url)
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
