@@ -57,6 +57,23 @@ def free_port() -> int:
     raise RuntimeError("no free port in this test worker's slice")
 
 
+def closing_answers(app):
+    """`app`, whose answers are closed even when the client has gone: Werkzeug's server,
+    after a dropped connection, fails reading what is left of the request and never
+    calls close(), so a static file it was sending (a favicon the browser gave up on)
+    stayed open until garbage collection, a ResourceWarning in whichever test ran then."""
+
+    def wrapped(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            yield from answer
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wrapped
+
+
 @contextmanager
 def serve_wsgi(app, port: int) -> Iterator[str]:
     """Serve `app` on 127.0.0.1:port in a background thread; yields the base URL."""
@@ -69,7 +86,9 @@ def serve_wsgi(app, port: int) -> Iterator[str]:
     except OSError:
         listener.close()
         raise
-    server = make_server("127.0.0.1", port, app, threaded=True, fd=listener.fileno())
+    server = make_server(
+        "127.0.0.1", port, closing_answers(app), threaded=True, fd=listener.fileno()
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
