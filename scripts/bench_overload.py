@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import sys
 import tempfile
 import threading
@@ -36,7 +35,7 @@ from pathlib import Path
 
 import bench_seed
 import requests
-from bench_servers import Gunicorn, free_port, run_wrk
+from bench_servers import Gunicorn, compte_env, free_port, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 PATTERN = ["refresh", "cc", "refresh", "userinfo", "introspect"]
@@ -212,16 +211,9 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="compte-overload-"))
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTE_")}
-    env.update(
-        COMPTE_PRESET="cnfpt",
-        COMPTE_ISSUER=f"http://127.0.0.1:{port}",
-        COMPTE_DATABASE_URL=args.database_url,
-        COMPTE_SECRET_KEY=secrets.token_urlsafe(32),
-        COMPTE_REDIS_URL=args.redis_url,
-        COMPTE_RATELIMIT_KEY_PREFIX=f"compte-overload-{os.getpid()}",
-        COMPTE_MAIL_WORKER="false",
-    )
+    issuer = f"http://127.0.0.1:{port}"
+    env = compte_env(issuer, args.database_url, args.redis_url, "compte-overload")
+    env["COMPTE_PRESET"] = "cnfpt"
     os.environ.update({k: v for k, v in env.items() if k.startswith("COMPTE_")})
     compte = Gunicorn(
         "compte",

@@ -16,7 +16,6 @@ import argparse
 import base64
 import json
 import os
-import secrets
 import shutil
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import bench_passkey
 import bench_reference
 import bench_report
 import bench_seed
+import bench_servers
 import bench_spy
 import bench_totp
 import requests
@@ -118,21 +118,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def compte_env(args: argparse.Namespace, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTE_")}
+    # A host name, not 127.0.0.1: WebAuthn (the passkey run) refuses an IP address as
+    # relying party. The servers still listen on 127.0.0.1, which wrk calls.
+    issuer = f"http://localhost:{port}"
+    env = bench_servers.compte_env(issuer, args.database_url, args.redis_url, "compte-bench")
     env.update(
         COMPTE_PRESET=args.preset,
-        # A host name, not 127.0.0.1: WebAuthn (the passkey run) refuses an IP address as
-        # relying party. The servers still listen on 127.0.0.1, which wrk calls.
-        COMPTE_ISSUER=f"http://localhost:{port}",
-        COMPTE_DATABASE_URL=args.database_url,
-        COMPTE_SECRET_KEY=secrets.token_urlsafe(32),
-        COMPTE_REDIS_URL=args.redis_url,
-        COMPTE_RATELIMIT_KEY_PREFIX=f"compte-bench-{os.getpid()}",
         # All the load comes from 127.0.0.1: lift the per-address limits (the counters
         # are still incremented and reset on every login, as in production).
         COMPTE_LOGIN_RATE_LIMIT="1000000 per minute",
         COMPTE_LOGIN_CAPTCHA_AFTER="1000000",
-        COMPTE_MAIL_WORKER="false",
     )
     for item in args.set:
         name, _, value = item.partition("=")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -147,6 +148,22 @@ class Granian(Gunicorn):
         if factory:
             cmd.append("--factory")
         return [*cmd, app]
+
+
+def compte_env(issuer: str, database_url: str, redis_url: str, prefix: str) -> dict[str, str]:
+    """The environment of a Compte started by a benchmark: this process's own, less its
+    COMPTE_* variables, plus a fresh secret key, the database, Redis under a key prefix
+    of this run, and no mail delivery."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTE_")}
+    env.update(
+        COMPTE_ISSUER=issuer,
+        COMPTE_DATABASE_URL=database_url,
+        COMPTE_SECRET_KEY=secrets.token_urlsafe(32),
+        COMPTE_REDIS_URL=redis_url,
+        COMPTE_RATELIMIT_KEY_PREFIX=f"{prefix}-{os.getpid()}",
+        COMPTE_MAIL_WORKER="false",
+    )
+    return env
 
 
 def _kb_field(text: str, name: str) -> int:

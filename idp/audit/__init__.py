@@ -36,16 +36,16 @@ def record(
 
     Never pass secrets (passwords, tokens) in `details`.
     """
-    event = AuditEvent(
-        type=event_type,
+    row = event_row(
+        event_type,
         account_id=getattr(account, "id", account),
-        actor_id=getattr(actor, "id", actor),
         client_id=client_id,
-        details=details,
-        **_where_from(),
+        where=_where_from(),
+        **details,
     )
+    event = AuditEvent(**{**row, "actor_id": getattr(actor, "id", actor)})
     db.session.add(event)
-    metrics.observe_event(event_type, details)  # sign-ins, tokens issued, refresh reuse
+    counted(row)  # sign-ins, tokens issued, refresh reuse
     return event
 
 
