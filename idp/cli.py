@@ -1,8 +1,9 @@
-"""The `compte` command: its own commands (serve, db, mailsink), then each area's, added
+"""The `compte` command: its own commands (serve, run, db, mailsink), then each area's, added
 from the area's `cli.py` (register())."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from alembic.config import Config
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from idp import create_app, maintenance
+from idp import create_app, maintenance, serving
 from idp.accounts import cli as accounts_cli
 from idp.admin import cli as admin_cli
 from idp.audit import cli as audit_cli
@@ -38,7 +39,7 @@ def main(ctx: click.Context) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @pass_app
 def serve(ctx: AppContext, host: str, port: int) -> None:
-    """Run the provider (threaded development server; use gunicorn in production)."""
+    """Run the provider on the development server (one process; `compte run` in production)."""
 
     ctx.serving = True
     app = ctx.app
@@ -51,6 +52,29 @@ def serve(ctx: AppContext, host: str, port: int) -> None:
         use_reloader=False,
         request_handler=RedactingRequestHandler,
     )
+
+
+@main.command()
+@click.option("--bind", help="host:port to listen on [COMPTE_BIND, 127.0.0.1:8000]")
+@click.option("--workers", help="worker processes [COMPTE_WORKERS, one per core]")
+@click.option("--threads", help="threads per worker [COMPTE_THREADS, 4]")
+@click.option(
+    "--access-log", help='file, "-" for standard output, "" for none [COMPTE_ACCESS_LOG, -]'
+)
+@click.option("--error-log", help='file, "-" for standard error [COMPTE_ERROR_LOG, -]')
+@click.option(
+    "--worker-max-rss", help="MiB above which a worker is replaced [COMPTE_WORKER_MAX_RSS]"
+)
+def run(**options: str | None) -> None:
+    """Run the provider in production: granian, several workers (docs/deployment.md)."""
+
+    values = {k: v for k, v in os.environ.items() if k in serving.SERVER_SETTINGS}
+    values.update({f"COMPTE_{k.upper()}": v for k, v in options.items() if v is not None})
+    try:
+        serving.settings_from(values)  # a mistake is told here, before anything starts
+    except serving.ServerSettingError as error:
+        raise click.UsageError(str(error)) from None
+    serving.exec_server(values)
 
 
 @main.group()

@@ -1,5 +1,5 @@
 """What a load balancer and an operator ask: /healthz, /readyz, /metrics, and the request
-metrics themselves.
+metrics themselves, and the access log of `compte run`.
 
 Served from a thin WSGI layer in front of Flask (as idp/oidc/prepared.py serves discovery
 and JWKS): no session, no limiter, no login hook runs for a probe. The same layer times
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -27,9 +28,15 @@ from idp import readiness
 from idp.core import metrics
 from idp.core.config import ConfigError
 from idp.core.metrics import ENDPOINT_KEY
+from idp.core.request_log import access_entry
 from idp.oidc.prepared import DISCOVERY_PATH, JWKS_PATH
 from idp.proxies import PROXY_ADDR_KEY, in_networks, parse_address, parse_networks
 
+# Compte's own access log, written only where a server gives it a handler (`compte run`,
+# idp/serving.py): the client address is the one TRUSTED_PROXIES resolved, and the line is
+# redacted (idp/core/request_log.access_entry). gunicorn and `compte serve` keep theirs.
+ACCESS_LOG = logging.getLogger("compte.access")
+ACCESS_LOG.propagate = False
 # Answers that never reach Flask get a fixed label (bounded cardinality).
 FIXED_LABELS = {DISCOVERY_PATH: "prepared.discovery", JWKS_PATH: "prepared.jwks"}
 JSON_HEADERS = [
@@ -112,25 +119,43 @@ class Operations:
                 status, headers, body = answer
                 headers.append(("Content-Length", str(len(body))))
                 start_response(status, headers)
-                metrics.observe_request(path.lstrip("/"), status[:3], time.perf_counter() - started)
+                seconds = time.perf_counter() - started
+                metrics.observe_request(path.lstrip("/"), status[:3], seconds)
+                if self.access_log:
+                    size = str(len(body))
+                    ACCESS_LOG.info(access_entry(environ, status[:3], size, seconds, time.time()))
                 return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
         statuses: list[str] = []
+        sizes: list[str | None] = []
 
         def recording(status: str, headers: list, exc_info: Any = None) -> Callable:
             statuses.append(status)
+            if self.access_log:
+                sizes.append(next((v for k, v in headers if k == "Content-Length"), None))
             return start_response(status, headers, exc_info)
 
         try:
             result = self.wsgi_app(environ, recording)
         except BaseException:
-            self._observe(environ, path, "500", started)
+            self._observe(environ, path, "500", started, None)
             raise
-        self._observe(environ, path, statuses[-1][:3] if statuses else "unknown", started)
+        status = statuses[-1][:3] if statuses else "unknown"
+        self._observe(environ, path, status, started, sizes[-1] if sizes else None)
         return result
 
-    def _observe(self, environ: dict, path: str, status: str, started: float) -> None:
+    @property
+    def access_log(self) -> bool:
+        """Whether a server asked for Compte's access log (`compte run`: idp/serving.py)."""
+        return bool(ACCESS_LOG.handlers)
+
+    def _observe(
+        self, environ: dict, path: str, status: str, started: float, size: str | None
+    ) -> None:
+        seconds = time.perf_counter() - started
         endpoint = environ.get(ENDPOINT_KEY) or FIXED_LABELS.get(path, "other")
-        metrics.observe_request(endpoint, status, time.perf_counter() - started)
+        metrics.observe_request(endpoint, status, seconds)
+        if self.access_log:
+            ACCESS_LOG.info(access_entry(environ, status, size, seconds, time.time()))
 
 
 def _remember_endpoint(_error: BaseException | None = None) -> None:

@@ -3,7 +3,8 @@ issued token recorded, the refresh reuse rule holding under parallel replays.
 
     .venv/bin/python scripts/bench_overload.py [--duration 60] [--factor 2]
 
-Starts Compte as scripts/bench does (gunicorn, its own PostgreSQL database, Redis), then:
+Starts Compte as scripts/bench does (`compte run`, or gunicorn with --server gunicorn; its
+own PostgreSQL database, Redis), then:
 
 1. capacity: 10 s of the mixed load below with wrk (16 connections, closed loop): C req/s;
 2. overload: `--duration` seconds offered at `--factor` × C by 64 paced connections
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import bench_seed
 import requests
-from bench_servers import Gunicorn, compte_env, free_port, run_wrk
+from bench_servers import CompteRun, Gunicorn, compte_env, free_port, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 PATTERN = ["refresh", "cc", "refresh", "userinfo", "introspect"]
@@ -46,6 +47,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=60)
     p.add_argument("--factor", type=float, default=2.0, help="offered load / capacity")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--connections", type=int, default=64, help="wrk connections when overloaded")
     p.add_argument(
@@ -215,7 +217,8 @@ def main(argv: list[str]) -> int:
     env = compte_env(issuer, args.database_url, args.redis_url, "compte-overload")
     env["COMPTE_PRESET"] = "cnfpt"
     os.environ.update({k: v for k, v in env.items() if k.startswith("COMPTE_")})
-    compte = Gunicorn(
+    server = CompteRun if args.server == "granian" else Gunicorn
+    compte = server(
         "compte",
         "idp:create_app()",
         port,

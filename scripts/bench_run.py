@@ -1,10 +1,11 @@
-"""scripts/bench: measure Compte under gunicorn on PostgreSQL against its targets.
+"""scripts/bench: measure Compte on PostgreSQL against its targets.
 
 Runs from the repository root (scripts/bench calls it with the .venv's Python). Starts a
-minimal Flask app and Compte under the same gunicorn settings, seeds a database of its
-own, drives each endpoint with wrk for a fixed time, measures bcrypt alone, reads the
-workers' memory from /proc, stops every server it started (by pid), drops the database,
-prints a table and writes it into docs/benchmarks.md.
+minimal Flask app under granian and Compte under `compte run` (the shipped server: granian
+too) with the same workers and threads, or both under gunicorn (`--server gunicorn`),
+seeds a database of its own, drives each endpoint with wrk for a fixed time, measures
+bcrypt alone, reads the workers' memory from /proc, stops every server it started (by
+pid), drops the database, prints a table and writes it into docs/benchmarks.md.
 
 The machine may be shared: every Compte figure is measured right after a run of the
 minimal app, and ratios use that adjacent baseline.
@@ -32,9 +33,10 @@ import bench_spy
 import bench_totp
 import requests
 from bench_bcrypt import checks_per_second
-from bench_servers import Granian, Gunicorn, free_port, lua_fixed, lua_rotating, run_wrk
+from bench_servers import CompteRun, Granian, Gunicorn, free_port, lua_fixed, lua_rotating, run_wrk
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_APP = "idp:create_app()"
 ENDPOINTS = (
     "discovery",
     "jwks",
@@ -59,9 +61,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--preload", action="store_true", help="gunicorn --preload (shared pages)")
     p.add_argument(
         "--server",
-        choices=("gunicorn", "granian"),
-        default="gunicorn",
-        help="WSGI server for the minimal app and Compte (granian: pip install granian)",
+        choices=("granian", "gunicorn"),
+        default="granian",
+        help="granian: Compte under `compte run` (the shipped server), the minimal app under "
+        "granian with the same workers and threads; gunicorn: both under gunicorn",
     )
     p.add_argument("--connections", type=int, default=16, help="wrk connections")
     p.add_argument("--wrk-threads", type=int, default=2, help="wrk threads")
@@ -101,7 +104,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument(
         "--app",
-        default="idp:create_app()",
+        default=DEFAULT_APP,
         help="WSGI app served as Compte (default 'idp:create_app()'); a variant to compare",
     )
     p.add_argument("--profile", default="", help="endpoints to sample with py-spy meanwhile")
@@ -397,6 +400,8 @@ def main(argv: list[str]) -> int:
     hello = server(
         "hello", "bench_hello:app", free_port(), env=env, log=work / "hello.log", **common
     )
+    if args.server == "granian" and args.app == DEFAULT_APP:
+        server = CompteRun
     compte = server("compte", args.app, port, env=env, log=work / "compte.log", **common)
     reference = None
     reference_version = None

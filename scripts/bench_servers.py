@@ -150,6 +150,16 @@ class Granian(Gunicorn):
         return [*cmd, app]
 
 
+class CompteRun(Gunicorn):
+    """Compte as it is shipped: `compte run` (granian, idp/serving.py), with its own
+    access log off as gunicorn's is here. Workers are the master's children."""
+
+    def command(self) -> list[str]:
+        cmd = [str(GUNICORN.parent / "compte"), "run", "--bind", f"{HOST}:{self.port}"]
+        cmd += ["--workers", str(self.workers), "--threads", str(self.threads)]
+        return [*cmd, "--access-log", ""]
+
+
 def compte_env(issuer: str, database_url: str, redis_url: str, prefix: str) -> dict[str, str]:
     """The environment of a Compte started by a benchmark: this process's own, less its
     COMPTE_* variables, plus a fresh secret key, the database, Redis under a key prefix

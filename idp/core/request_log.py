@@ -1,6 +1,7 @@
 """Logs without secrets: e-mail link tokens live in paths and tokens or hints in query
 strings, so those are blanked before anything is logged: the access log of `compte serve`
-(here), of gunicorn (idp/gunicorn_log.py, same `redact`), and the app's own log,
+(here), of `compte run` (idp/operations.py, `access_entry`), of gunicorn
+(idp/gunicorn_log.py, same `redact`), and the app's own log,
 Flask's "Exception on <path>" error line and its traceback included (`RedactingFilter`,
 installed by create_app)."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from werkzeug.serving import WSGIRequestHandler
 
@@ -59,6 +61,27 @@ class RedactingFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
         return True
+
+
+def access_entry(environ: dict, status: str, size: str | None, seconds: float, now: float) -> str:
+    """One access-log line (the combined format, then the duration in ms), redacted: no
+    link token, query string or fragment, in the request line or the Referer."""
+    method = environ.get("REQUEST_METHOD", "-")
+    path = environ.get("PATH_INFO", "")
+    if environ.get("QUERY_STRING"):
+        path += "?…"
+    referer = environ.get("HTTP_REFERER")
+    agent = environ.get("HTTP_USER_AGENT")
+    return (
+        f"{environ.get('REMOTE_ADDR') or '-'} - - [{_log_time(now)}]"
+        f' "{method} {redact(path)} {environ.get("SERVER_PROTOCOL", "-")}" {status} {size or "-"}'
+        f' "{redact_url(referer) if referer else "-"}"'
+        f' "{redact_text(agent).replace(chr(34), chr(39)) if agent else "-"}" {seconds * 1000:.1f}'
+    )
+
+
+def _log_time(now: float) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(now))
 
 
 class RedactingRequestHandler(WSGIRequestHandler):

@@ -1,11 +1,13 @@
-"""Compte as several stateless instances behind a load balancer: two real gunicorn servers
-on two ports, one issuer, one PostgreSQL schema and one Redis, the same settings given
-through COMPTE_* variables. A person's session, the tokens, the failed-login counter and
-the signing keys live in the shared stores, so any request may reach either instance:
-a code obtained on one is exchanged on the other, a token revoked on one is dead on the
-other at once, a logout on one ends the session for both, the captcha threshold counts
-failures made on both, and a key rotated in by `compte keys rotate` (a third process) is
-published by both before either signs with it.
+"""Compte as several stateless instances behind a load balancer: two real servers on two
+ports (A under `compte run`, the shipped granian server; B under gunicorn with
+config/gunicorn.conf.py: a deployment may mix them while it moves over), one issuer, one
+PostgreSQL schema and one Redis, the same settings given through COMPTE_* variables. A
+person's session, the tokens, the failed-login counter and the signing keys live in the
+shared stores, so any request may reach either instance: a code obtained on one is
+exchanged on the other, a token revoked on one is dead on the other at once, a logout on
+one ends the session for both, the captcha threshold counts failures made on both, and a
+key rotated in by `compte keys rotate` (a third process) is published by both before
+either signs with it.
 
 PostgreSQL + Redis only (the production setting of several instances)."""
 
@@ -85,23 +87,24 @@ def _ready(base: str) -> bool:
     return False
 
 
+COMMANDS = [
+    [str(BIN / "compte"), "run"],
+    [str(BIN / "gunicorn"), "-c", str(ROOT / "config" / "gunicorn.conf.py"), "idp:create_app()"],
+]
+
+
 @contextlib.contextmanager
-def _gunicorns(env: dict[str, str], ports: list[int], folder: Path) -> Iterator[list[str]]:
-    """One gunicorn (1 worker) per port, all started before any is waited for; each
-    stopped by its own pid."""
+def _servers(env: dict[str, str], ports: list[int], folder: Path) -> Iterator[list[str]]:
+    """One server (1 worker) per port, `compte run` then gunicorn in turn, all started
+    before any is waited for; each stopped by its own pid."""
     processes: list[subprocess.Popen] = []
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for name, port in zip("abcdefgh", ports, strict=False):
-            logs = folder / f"gunicorn-{name}.log"
+            logs = folder / f"server-{name}.log"
             processes.append(
                 subprocess.Popen(
-                    [
-                        str(BIN / "gunicorn"),
-                        "-c",
-                        str(ROOT / "config" / "gunicorn.conf.py"),
-                        "idp:create_app()",
-                    ],
+                    COMMANDS[len(processes) % len(COMMANDS)],
                     env={
                         **env,
                         "COMPTE_BIND": f"127.0.0.1:{port}",
@@ -117,7 +120,7 @@ def _gunicorns(env: dict[str, str], ports: list[int], folder: Path) -> Iterator[
         for base, process, name in zip(bases, processes, "abcdefgh", strict=False):
             with contextlib.suppress(AssertionError):  # said below, with the log
                 wait_until(lambda b=base, p=process: _ready(b) or p.poll() is not None, 60, 0.1)
-            log = folder / f"gunicorn-{name}.log"
+            log = folder / f"server-{name}.log"
             tail = log.read_text()[-3000:] if log.exists() else ""
             assert process.poll() is None and _ready(base), f"{base} not ready:\n{tail}"
         yield bases
@@ -134,11 +137,11 @@ def _gunicorns(env: dict[str, str], ports: list[int], folder: Path) -> Iterator[
 
 @pytest.fixture
 def instances(app, settings, app_port, tmp_path) -> Iterator[Instances]:
-    """Two gunicorn servers on one database and one Redis: A on the issuer's port, B on
-    another; the tables were created by `app`."""
+    """Two servers on one database and one Redis: A on the issuer's port, B on another;
+    the tables were created by `app`."""
     env = shared_env(settings)
     started = time.monotonic()
-    with _gunicorns(env, [app_port, free_port()], tmp_path) as (a, b):
+    with _servers(env, [app_port, free_port()], tmp_path) as (a, b):
         print(f"\ntwo instances ready in {time.monotonic() - started:.1f} s")
         assert a == settings["ISSUER"]
         yield Instances(a, b, settings["ISSUER"], env)
