@@ -17,10 +17,12 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -212,28 +214,53 @@ class AuthorizationCode(OIDCCodeMixin, AuthorizationCodeMixin, db.Model):
         return self.expires_at < time.time()
 
 
+def _partial(name: str, column: str, where: str, *, unique: bool = False) -> Index:
+    """An index of only the rows matching `where`, on PostgreSQL and SQLite alike."""
+    return Index(
+        name, column, unique=unique, postgresql_where=text(where), sqlite_where=text(where)
+    )
+
+
 class Token(TokenMixin, db.Model):
-    """An access token and (optionally) its refresh token, stored hashed."""
+    """An access token and (optionally) its refresh token, stored hashed.
+
+    Every index costs each issued token an insertion (the token endpoint's main cost
+    after the commit, docs/benchmarks.md). The columns a client_credentials token leaves
+    empty are indexed only where set (partial indexes): each query on them compares
+    them to a value, which implies "IS NOT NULL", so PostgreSQL still uses the index
+    (foreign keys' ON DELETE included); such a token then costs three index insertions
+    (id, access_token_hash, client_id) instead of nine."""
 
     __tablename__ = "oauth_token"
+    __table_args__ = (
+        _partial(
+            "uq_oauth_token_refresh_token_hash",
+            "refresh_token_hash",
+            "refresh_token_hash IS NOT NULL",
+            unique=True,
+        ),
+        # Read with the person's tokens (ON DELETE CASCADE, logout, connected apps).
+        _partial("ix_oauth_token_account_id", "account_id", "account_id IS NOT NULL"),
+        # Families are revoked only among a person's tokens (revoke_family says so): a
+        # token without a person (client_credentials) is alone in its family.
+        _partial("ix_oauth_token_family_id", "family_id", "account_id IS NOT NULL"),
+        # Deleting a token looks for its children (ON DELETE SET NULL), as does a retry.
+        _partial("ix_oauth_token_parent_id", "parent_id", "parent_id IS NOT NULL"),
+        _partial("ix_oauth_token_code_id", "code_id", "code_id IS NOT NULL"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[str] = mapped_column(
         ForeignKey("oauth_client.client_id", ondelete="CASCADE"), index=True, nullable=False
     )
     # None for client_credentials tokens.
-    account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), index=True
-    )
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     token_type: Mapped[str] = mapped_column(String(16), default="Bearer", nullable=False)
     access_token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64))
     # Every token obtained by rotating refresh tokens from one authorization shares a family.
-    family_id: Mapped[str] = mapped_column(String(36), index=True, nullable=False)
-    # Indexed: deleting a token looks for its children (ON DELETE SET NULL).
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("oauth_token.id", ondelete="SET NULL"), index=True
-    )
+    family_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_token.id", ondelete="SET NULL"))
     scope: Mapped[str] = mapped_column(Text, default="", nullable=False)
     issued_at: Mapped[int] = mapped_column(Integer, nullable=False)
     expires_in: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -242,9 +269,10 @@ class Token(TokenMixin, db.Model):
     # Set when the refresh token was exchanged for a new pair (rotation).
     rotated_at: Mapped[datetime | None]
     # The authorization code the family came from (a replayed code revokes it).
-    code_id: Mapped[int | None] = mapped_column(index=True)
-    # What the original authentication was, kept for refreshed ID tokens and logout.
-    sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    code_id: Mapped[int | None]
+    # What the original authentication was, kept for refreshed ID tokens and logout
+    # (not indexed: logout looks for it among one person's tokens, by account_id).
+    sid: Mapped[str | None] = mapped_column(String(64))
     auth_time: Mapped[int | None] = mapped_column(Integer)
     # The token response this refresh token's rotation gave, sealed, kept for
     # REFRESH_TOKEN_REUSE_GRACE seconds: a client that lost it may ask again.

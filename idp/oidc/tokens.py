@@ -164,10 +164,18 @@ def find_token(value: str, hint: str | None = None) -> Token | None:
 
 
 def revoke_family(family_id: str) -> int:
-    """Revoke every token that descends from the same authorization. Not committed."""
+    """Revoke every token that descends from the same authorization. Not committed.
+
+    Families with more than one token (rotation) or from a code always belong to a
+    person; `account_id IS NOT NULL` says so to PostgreSQL, which then uses the partial
+    index on family_id (a client_credentials token, alone in its family, is not in it)."""
     result = db.session.execute(
         db.update(Token)
-        .where(Token.family_id == family_id, Token.revoked_at.is_(None))
+        .where(
+            Token.family_id == family_id,
+            Token.account_id.is_not(None),
+            Token.revoked_at.is_(None),
+        )
         .values(revoked_at=utcnow())
     )
     return result.rowcount or 0

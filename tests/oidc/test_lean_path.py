@@ -290,6 +290,46 @@ def test_client_credentials_the_same_both_ways(app, full_app, make_rp, data, rea
         assert _send(full_app, probe).get_json()["active"] is True
 
 
+def test_a_client_changed_after_its_copy_was_kept_is_read_again(app, full_app, make_rp):
+    """The lean path keeps a copy of each client between requests: after a secret
+    rotation the old secret is refused and the new one works, and a disabled client is
+    refused then served again once enabled, at once and as the full path answers."""
+    from dataclasses import replace
+
+    from idp.oidc.clients import rotate_secret
+
+    rp = make_rp("Service", redirect_uris=(), grant_types=["client_credentials"])
+    data = {"grant_type": "client_credentials"}
+
+    def both(client) -> tuple:
+        request = {"method": "POST", "path": "/oauth/token", "data": data}
+        request["headers"] = basic(client)
+        lean_answer, full_answer = _send(app, request), _send(full_app, request)
+        assert lean_answer.status_code == full_answer.status_code
+        return lean_answer.status_code, lean_answer.get_json().get("error")
+
+    def change(**values) -> None:
+        with app.app_context():
+            db.session.execute(sa.update(Client).filter_by(client_id=rp.client_id).values(values))
+            db.session.commit()
+
+    assert both(rp) == (200, None)  # the copy is kept from here on
+    with app.app_context():
+        secret = rotate_secret(
+            db.session.scalars(sa.select(Client).filter_by(client_id=rp.client_id)).one()
+        )
+        db.session.commit()
+    assert both(rp) == (401, "invalid_client")
+    rotated = replace(rp, client_secret=secret)
+    assert both(rotated) == (200, None)
+    change(disabled=True)
+    assert both(rotated) == (401, "invalid_client")
+    change(disabled=False)
+    assert both(rotated) == (200, None)
+    issued = [e for e in _issued_events(app) if e[1] == rp.client_id]
+    assert len(issued) == 6  # three answers each way, each with its event
+
+
 def _refresh(application, rp, refresh_token: str):
     data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     return application.test_client().post("/oauth/token", data=data, headers=basic(rp))

@@ -97,12 +97,27 @@ def token(request: PlainRequest, store: Store, app: Flask) -> Answer:
 def _client_credentials(
     request: PlainRequest, store: Store, credentials: ClientCredentials
 ) -> Answer:
+    """Decided on the pool's copy of the client and written only if the client's row is
+    still that copy (one round trip); otherwise, or when that copy refuses the request,
+    decided again on the row as it is now."""
     if credentials.method not in SUPPORTED.confidential_auth_methods:
         return None
-    loaded = store.load(sql.CLIENT_ALONE, client_id=credentials.client_id)
-    if loaded is None or not _authenticated(loaded.client, credentials, "token"):
+    for fresh in (False, True):
+        known = store.client(credentials.client_id, fresh=fresh)
+        if known is None:
+            return None
+        answer = _issue_to(request, store, credentials, known)
+        if answer is not None or not known.kept:
+            return answer
+    return None
+
+
+def _issue_to(
+    request: PlainRequest, store: Store, credentials: ClientCredentials, known: sql.Versioned
+) -> Answer:
+    client = known.client
+    if not _authenticated(client, credentials, "token"):
         return None
-    client = loaded.client
     scope = request.form.get("scope")
     allowed = set(scope_to_list(client.scope) or [])
     if not client.check_grant_type("client_credentials") or "refresh_token" in request.form:
@@ -115,7 +130,8 @@ def _client_credentials(
     row = tokens.token_values(issued, client, None)
     details = tokens.issued_details("client_credentials", row["scope"], issued)
     event = event_row("token.issued", client_id=client.client_id, where=request.where(), **details)
-    store.issue(row, event)
+    if not store.issue(row, event, client=known):
+        return None  # the client changed since this copy was read
     counted(event)
     return issued
 

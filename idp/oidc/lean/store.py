@@ -2,10 +2,13 @@
 
 The pool runs in autocommit and never pings: a read is one round trip, and a write (a
 token, its audit event, a rotation) is one statement that PostgreSQL commits durably on
-its own. A broken connection fails its statement, is thrown away, and the full path
-answers that request. Rows come back as transient model objects (never added to a
-session), so that the models' own rules (`Client.check_client_secret`, `Account.is_active`,
-`Token.get_expires_at`…) apply unchanged.
+its own. A client_credentials token is decided on the pool's copy of its client and
+written by a statement that checks the client's row is still that version (xmin), so the
+request is one round trip; a changed client is read again. A broken connection fails its
+statement, is thrown away, and the full path answers that request. Rows come back as
+transient model objects (never added to a session), so that the models' own rules
+(`Client.check_client_secret`, `Account.is_active`, `Token.get_expires_at`…) apply
+unchanged.
 """
 
 from __future__ import annotations
@@ -79,8 +82,20 @@ CLIENT_WITH_ANY_TOKEN = _CLIENT_WITH.format(
     match="(t.access_token_hash = %(digest)s OR t.refresh_token_hash = %(digest)s)"
 )
 CLIENT_WITH_REFRESH_TOKEN = _CLIENT_WITH.format(match="t.refresh_token_hash = %(digest)s")
-CLIENT_ALONE = f"{_SELECT} FROM oauth_client c LEFT JOIN oauth_token t ON false"
-CLIENT_ALONE += " LEFT JOIN account a ON a.id = t.account_id WHERE c.client_id = %(client_id)s"
+# A client with its row version (xmin: a new one at every UPDATE of the row), which the
+# write checks again (client_credentials).
+CLIENT_VERSIONED = (
+    f"SELECT {CLIENT.select}, CAST(c.xmin AS text) FROM oauth_client c"  # noqa: S608
+    " WHERE c.client_id = %(client_id)s"
+)
+KEPT_CLIENTS = 256  # client rows kept per pool, with their versions
+
+
+class Versioned(NamedTuple):
+    client: Client
+    version: str  # oauth_client.xmin when it was read
+    kept: bool  # from the pool's copy (it may be out of date: the write checks)
+
 
 _EVENT_COLUMNS = tuple(c.name for c in AuditEvent.__table__.columns if c.name != "id")
 
@@ -96,19 +111,31 @@ def _typed(table: sa.Table, prefix: str, columns: Sequence[str]) -> str:
 
 
 @functools.cache
-def _issue(token_columns: tuple[str, ...], rotation: bool) -> str:
-    """One statement: the new token and its audit event (and, when `rotation`, the claim
-    of the refresh token it replaces; nothing is written unless the claim succeeds).
-    Built from the models' column names only; every value is a bound parameter."""
+def _issue(token_columns: tuple[str, ...], event_columns: tuple[str, ...], mode: str | None) -> str:
+    """One statement: the new token and its audit event, written only when `mode` allows:
+    "client" when the client row is still the version the answer was decided on,
+    "rotation" with the claim of the refresh token it replaces (nothing is written unless
+    the claim succeeds). The columns left out are NULL (no parameter, no index entry to
+    compute). Built from the models' column names only; every value is a bound
+    parameter."""
     names = ", ".join(token_columns)
     values = _typed(Token.__table__, "t_", token_columns)
-    events = ", ".join(_EVENT_COLUMNS)
-    event_values = _typed(AuditEvent.__table__, "e_", _EVENT_COLUMNS)
-    if not rotation:
+    events = ", ".join(event_columns)
+    event_values = _typed(AuditEvent.__table__, "e_", event_columns)
+    write = f" INSERT INTO audit_event ({events}) SELECT {event_values} FROM issued RETURNING id"  # noqa: S608
+    if mode is None:
         return (
             f"WITH issued AS (INSERT INTO oauth_token ({names}) VALUES ({values}) RETURNING id)"  # noqa: S608
-            f" INSERT INTO audit_event ({events}) SELECT {event_values} FROM issued"
-            " RETURNING id"
+            + write
+        )
+    if mode == "client":
+        # The answer was decided on a kept copy of the client: written only if the row is
+        # unchanged (same xmin), else nothing, and the answer is decided again on the row.
+        return (
+            "WITH client AS (SELECT 1 FROM oauth_client WHERE client_id = %(client_id)s"  # noqa: S608
+            " AND CAST(xmin AS text) = %(client_version)s),"
+            f" issued AS (INSERT INTO oauth_token ({names}) SELECT {values} FROM client"
+            " RETURNING id)" + write
         )
     # The conditional UPDATE is the claim (as in tokens.claim_refresh_token): of two
     # requests presenting the same refresh token, PostgreSQL lets one update the row; the
@@ -121,8 +148,7 @@ def _issue(token_columns: tuple[str, ...], rotation: bool) -> str:
         " released AS (UPDATE oauth_token SET retry_answer = NULL"
         " WHERE id = (SELECT parent_id FROM claimed)),"
         f" issued AS (INSERT INTO oauth_token ({names}) SELECT {values} FROM claimed"
-        " RETURNING id)"
-        f" INSERT INTO audit_event ({events}) SELECT {event_values} FROM issued RETURNING id"
+        " RETURNING id)" + write
     )
 
 
@@ -137,6 +163,9 @@ class Store:
         self.engine = sa.create_engine(
             app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT", **options
         )
+        # The clients' rows, as read last (a token request needs its client before the
+        # write, which checks the row is unchanged: one round trip instead of two).
+        self.clients: dict[str, Versioned] = {}
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -157,23 +186,55 @@ class Store:
             row = cursor.fetchone()
         return None if row is None else _split(row)
 
+    def client(self, client_id: str, *, fresh: bool = False) -> Versioned | None:
+        """A client and its row version: the pool's copy unless `fresh` (then read, and
+        kept). A copy may be out of date; `issue(…, client=…)` writes only if it is not."""
+        if not fresh:
+            kept = self.clients.get(client_id)
+            if kept is not None:
+                return kept
+        with self._cursor() as cursor:
+            cursor.execute(CLIENT_VERSIONED, {"client_id": client_id})
+            row = cursor.fetchone()
+        if row is None:
+            self.clients.pop(client_id, None)
+            return None
+        if len(self.clients) >= KEPT_CLIENTS:
+            self.clients.clear()
+        client = CLIENT.build(row[:-1])  # read-only: never in a session, never changed
+        self.clients[client_id] = Versioned(client, row[-1], kept=True)
+        return Versioned(client, row[-1], kept=False)
+
     def issue(
         self,
         token_row: dict[str, Any],
         event: dict[str, Any],
         claim: tuple[int, datetime, str | None] | None = None,
+        client: Versioned | None = None,
     ) -> bool:
         """Write a new token and its audit event in one durable statement; with `claim`
         (refresh token id, rotation time, sealed answer kept for a retry), only if that
-        refresh token is still unrotated. True when written."""
-        params = {f"t_{k}": v for k, v in token_row.items()}
-        params.update({f"e_{k}": event.get(k) for k in _EVENT_COLUMNS})
+        refresh token is still unrotated; with `client`, only if that client's row is
+        still that version. True when written."""
+        token_columns = tuple(k for k, v in token_row.items() if v is not None)
+        event_columns = tuple(k for k in _EVENT_COLUMNS if event.get(k) is not None)
+        params = {f"t_{k}": token_row[k] for k in token_columns}
+        params.update({f"e_{k}": event[k] for k in event_columns})
         params["e_details"] = Json(event["details"])
+        mode = None
         if claim is not None:
+            mode = "rotation"
             params["claimed_id"], params["rotated_at"], params["retry_answer"] = claim
+        elif client is not None:
+            mode = "client"
+            params["client_id"], params["client_version"] = client.client.client_id, client.version
         with self._cursor() as cursor:
-            cursor.execute(_issue(tuple(token_row), claim is not None), params)
-            return cursor.fetchone() is not None
+            cursor.execute(_issue(token_columns, event_columns, mode), params)
+            if cursor.fetchone() is not None:
+                return True
+        if client is not None:
+            self.clients.pop(client.client.client_id, None)  # changed: read it again
+        return False
 
     def dispose(self) -> None:
         self.engine.dispose()
