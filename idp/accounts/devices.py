@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import gettext as _
-from ua_parser import parse
+from ua_parser import BasicResolver, Domain, load_lazy_builtins
 
 from idp.accounts import mails
 from idp.accounts.models import Account, BrowserSession
@@ -103,11 +103,19 @@ def init_app(app: Flask) -> None:
 # --- Browser and system, in words ------------------------------------------------------------
 
 
+@cache
+def _resolver() -> BasicResolver:
+    """ua_parser's own rules, each regular expression compiled the first time it is tried,
+    asked for the browser and the system only: `ua_parser.parse` compiled every rule of
+    the three domains (devices too) at the first sign-in, 1.3 MB per worker against 0.9."""
+    return BasicResolver(load_lazy_builtins())
+
+
 @lru_cache(maxsize=1024)
 def _parsed(user_agent: str) -> tuple[str | None, str | None]:
     """(browser, system), each with its major version when known; parsing costs, and the
     same few agents come back on every page."""
-    result = parse(user_agent)
+    result = _resolver()(user_agent, Domain.USER_AGENT | Domain.OS)
 
     def named(part: object) -> str | None:
         family = getattr(part, "family", None)

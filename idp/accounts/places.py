@@ -9,7 +9,6 @@ import logging
 import threading
 from typing import Any
 
-import maxminddb
 from flask import current_app
 from flask_babel import get_locale
 
@@ -22,6 +21,10 @@ _lock = threading.Lock()
 
 
 def _reader(path: str) -> Any:
+    # maxminddb is imported with the first database opened: without GEOIP_DATABASE it never
+    # is (0.4 MB per worker, with the multiprocessing package it imports).
+    import maxminddb
+
     with _lock:
         if path not in _readers:
             try:
@@ -53,6 +56,8 @@ def place_of(ip: str | None) -> str | None:
     reader = _reader(str(path))
     if reader is None:
         return None
+    import maxminddb  # already imported by _reader
+
     try:
         record = reader.get(ip)
     except (ValueError, maxminddb.InvalidDatabaseError):  # not an address, or a bad record

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pyotp
-import segno
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -115,6 +114,8 @@ def provisioning_uri(account: Account, secret: str) -> str:
 
 def qr_code(uri: str) -> str:
     """The QR code of `uri` as an SVG data: URI, drawn here (no third-party service)."""
+    import segno  # only the page adding an app draws a QR code: 0.8 MB, not in every worker
+
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=4)
 
 

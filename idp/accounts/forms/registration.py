@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -28,6 +27,7 @@ from idp.accounts import nir as nir_rules
 from idp.accounts import policy, pwned
 from idp.accounts.forms.names import person_name, tidy_name
 from idp.captcha.forms import CaptchaMixin
+from idp.core import dates
 from idp.core.forms import FlaskForm
 
 PHONE = re.compile(r"^(?:\+[1-9][0-9]{7,14}|0[1-9][0-9]{8})$")
@@ -141,8 +141,8 @@ class IdentityForm(FlaskForm):
             found.message,
             digit=found.digit,
             nir_year=str(found.year),
-            nir_month=format_date(date(born.year, found.month or 1, 1), "MMMM y") if born else "",
-            birthdate=format_date(born, "d MMMM y") if born else "",
+            nir_month=dates.month_and_year(date(born.year, found.month or 1, 1)) if born else "",
+            birthdate=dates.day_month_year(born) if born else "",
         )
 
     def validate_birthdate(self, field) -> None:
