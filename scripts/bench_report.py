@@ -244,8 +244,8 @@ def block(run: dict, table_text: str) -> str:
 - Command: `{run["command"].strip()}`
 - Machine: {m["host"]}, {m["cores"]} cores ({m["cpu"]}), {m["memory_gb"]} GB, Linux {m["kernel"]},
   Python {m["python"]}, {m["wrk"]}; load average before {m["load_before"]}, after {m["load_after"]}
-- Server: `{s.get("server") or "gunicorn " + s["gunicorn"]}` (same settings for the minimal app
-  and Compte),
+- Server: `{s.get("server") or "gunicorn " + s["gunicorn"]}` (the minimal app under the
+  same server, workers and threads),
   preset `{s["preset"]}`, bcrypt cost {s["bcrypt_rounds"]}, PostgreSQL `{s["database_url"]}`,
   Redis `{s["redis_url"] or "(in process)"}`
 - Load: wrk, {s.get("wrk_threads", 1)} threads, {s["connections"]} connections,

@@ -463,7 +463,7 @@ def main(argv: list[str]) -> int:
             **vars(args),
             "json": str(args.json) if args.json else None,
             "bcrypt_rounds": app.config["BCRYPT_ROUNDS"],
-            "server": " ".join([Path(compte.command()[0]).name, *compte.command()[1:-1]]),
+            "server": compte.shown(),
             "reference": f"oidc-provider {reference_version}" if reference_version else None,
         },
         "machine": bench_report.machine(load_before),

@@ -7,6 +7,7 @@ import contextlib
 import os
 import re
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -66,6 +67,10 @@ class Gunicorn:
         if self.preload:
             cmd.append("--preload")
         return [*cmd, "--pythonpath", str(ROOT / "scripts"), self.app]
+
+    def shown(self) -> str:
+        """The command, less the app it serves, as the report prints it."""
+        return shlex.join([Path(self.command()[0]).name, *self.command()[1:-1]])
 
     def start(self) -> None:
         with self.log.open("ab") as log:
@@ -158,6 +163,9 @@ class CompteRun(Gunicorn):
         cmd = [str(GUNICORN.parent / "compte"), "run", "--bind", f"{HOST}:{self.port}"]
         cmd += ["--workers", str(self.workers), "--threads", str(self.threads)]
         return [*cmd, "--access-log", ""]
+
+    def shown(self) -> str:
+        return shlex.join(["compte", *self.command()[1:]])
 
 
 def compte_env(issuer: str, database_url: str, redis_url: str, prefix: str) -> dict[str, str]:
