@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import socket
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prometheus_client.parser import text_string_to_metric_families
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, str]:
+    """Status and body of a GET to a real server; 4xx and 5xx answers too, and 0 when
+    nothing answers (not started yet, or stopped)."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except OSError:
+        return 0, ""
 
 
 def metric_value(text: str, name: str, **labels: str) -> float:

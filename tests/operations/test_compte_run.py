@@ -6,29 +6,16 @@ environment in a request's WSGI environ."""
 from __future__ import annotations
 
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from idp import serving
-from tests.operations.helpers import metric_value
+from tests.operations.helpers import get, metric_value
 from tests.support.processes import BIN
 from tests.support.servers import free_port, wait_until
 
 SECRETS = ("TOPSECRETTOKEN", "SECRETQUERY", "SECRETHINT", "SECRETREF", "SECRETCODE")
-
-
-def _get(url: str, headers: dict | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:  # 4xx answers matter for the log only
-        return error.code, ""
-    except OSError:
-        return 0, ""
 
 
 def _env(tmp_path: Path, port: int) -> dict[str, str]:
@@ -69,10 +56,10 @@ def test_compte_run_serves_with_two_workers_and_stops_cleanly(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _get(base + "/healthz")[0] == 200, timeout=60)
+        wait_until(lambda: get(base + "/healthz")[0] == 200, timeout=60)
         workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         assert len(workers) == 2, workers
-        status, _ = _get(
+        status, _ = get(
             base + "/password/reset/TOPSECRETTOKEN?next=SECRETQUERY",
             {
                 "X-Forwarded-For": "198.51.100.7",
@@ -80,13 +67,13 @@ def test_compte_run_serves_with_two_workers_and_stops_cleanly(tmp_path):
             },
         )
         assert status == 400  # the page saying the link is not valid
-        _get(base + "/oauth/authorize?client_id=nope&id_token_hint=SECRETHINT")
-        before = _get(base + "/metrics")[1]
+        get(base + "/oauth/authorize?client_id=nope&id_token_hint=SECRETHINT")
+        before = get(base + "/metrics")[1]
         for _ in range(20):
-            assert _get(base + "/healthz")[0] == 200
-        status, after = _get(base + "/metrics")
+            assert get(base + "/healthz")[0] == 200
+        status, after = get(base + "/metrics")
         assert status == 200
-        assert _get(base + "/readyz")[0] == 200
+        assert get(base + "/readyz")[0] == 200
         assert list((tmp_path / "tmp").glob("compte-metrics-*/counter_*.db"))
     finally:
         process.terminate()

@@ -7,10 +7,9 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
-from tests.operations.helpers import metric_value
+from tests.operations.helpers import get, metric_value
 from tests.support.servers import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,15 +17,6 @@ SECRETS = ("TOPSECRETTOKEN", "SECRETQUERY", "SECRETHINT", "SECRETREF", "SECRETCO
 ACCESS_FORMAT = (
     '%(h)s "%(r)s" %(s)s "%(f)s" %(U)s %(q)s %({referer}i)s %({raw_uri}e)s %({query_string}e)s'
 )
-
-
-def _get(url: str, headers: dict | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:  # 4xx answers matter for the log only
-        return error.code, ""
 
 
 def test_gunicorn_shipped_configuration(tmp_path):
@@ -75,24 +65,24 @@ def test_gunicorn_shipped_configuration(tmp_path):
 
         def healthy() -> bool:
             with contextlib.suppress(OSError):
-                return _get(base + "/healthz")[0] == 200
+                return get(base + "/healthz")[0] == 200
             return False
 
         wait_until(healthy, timeout=60)
-        _get(
+        get(
             base + "/password/reset/TOPSECRETTOKEN?next=SECRETQUERY",
             {
                 "X-Forwarded-For": "198.51.100.7",
                 "Referer": "https://rp.example/invitation/SECRETREF?code=SECRETCODE",
             },
         )
-        _get(base + "/oauth/authorize?client_id=nope&id_token_hint=SECRETHINT")
-        before = _get(base + "/metrics")[1]
+        get(base + "/oauth/authorize?client_id=nope&id_token_hint=SECRETHINT")
+        before = get(base + "/metrics")[1]
         for _ in range(12):
-            _get(base + "/healthz")
-        status, after = _get(base + "/metrics")
+            get(base + "/healthz")
+        status, after = get(base + "/metrics")
         assert status == 200
-        assert _get(base + "/readyz")[0] == 200
+        assert get(base + "/readyz")[0] == 200
     finally:
         process.terminate()
         process.wait(timeout=30)
