@@ -25,6 +25,7 @@ SECRET_SEGMENT = re.compile(rf"^{_PREFIX}[^/?]+")
 # The same segments and any query string, anywhere in a free text (an error message).
 SECRET_SEGMENT_IN_TEXT = re.compile(rf"{_PREFIX}[^/?#\s'\"]+")
 QUERY_IN_TEXT = re.compile(r"\?[^\s'\"]+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 URL_PREFIX = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*")
 
 
@@ -65,19 +66,22 @@ class RedactingFilter(logging.Filter):
 
 def access_entry(environ: dict, status: str, size: str | None, seconds: float, now: float) -> str:
     """One access-log line (the combined format, then the duration in ms), redacted: no
-    link token, query string or fragment, in the request line or the Referer."""
+    link token, query string or fragment, in the request line or the Referer. Control
+    characters are escaped: the path is percent-decoded, and a `%0A` in it must not
+    start a forged line."""
     method = environ.get("REQUEST_METHOD", "-")
     path = environ.get("PATH_INFO", "")
     if environ.get("QUERY_STRING"):
         path += "?…"
     referer = environ.get("HTTP_REFERER")
     agent = environ.get("HTTP_USER_AGENT")
-    return (
+    line = (
         f"{environ.get('REMOTE_ADDR') or '-'} - - [{_log_time(now)}]"
         f' "{method} {redact(path)} {environ.get("SERVER_PROTOCOL", "-")}" {status} {size or "-"}'
         f' "{redact_url(referer) if referer else "-"}"'
         f' "{redact_text(agent).replace(chr(34), chr(39)) if agent else "-"}" {seconds * 1000:.1f}'
     )
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
 
 
 def _log_time(now: float) -> str:

@@ -7,7 +7,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from idp.core.request_log import redact
+from idp.core.request_log import access_entry, redact
 from tests.support.servers import free_port, wait_until
 
 
@@ -63,3 +63,23 @@ def test_compte_serve_logs_no_secret(tmp_path):
     text = log.read_text()
     assert "/password/reset/…" in text, text[-2000:]
     assert "TOPSECRETTOKEN" not in text and "SECRETQUERY" not in text
+
+
+def test_access_entry_is_one_redacted_line():
+    """`compte run`'s access line: client, request line without token or query, status,
+    size, Referer redacted, agent, time; a decoded %0A cannot start a forged line."""
+    environ = {
+        "REMOTE_ADDR": "198.51.100.7",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/invitation/TOPSECRETTOKEN/x\n203.0.113.9 - - forged",
+        "QUERY_STRING": "next=SECRETQUERY",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://rp.example/x?code=SECRETCODE",
+        "HTTP_USER_AGENT": 'Agent "quoted"',
+    }
+    line = access_entry(environ, "404", "12", 0.0123, 0)
+    assert "\n" not in line and "SECRET" not in line
+    assert line.startswith("198.51.100.7 - - [")
+    assert '"GET /invitation/…/x\\x0a203.0.113.9 - - forged?… HTTP/1.1" 404 12' in line
+    assert '404 12 "https://rp.example/x?…"' in line
+    assert line.endswith("\"Agent 'quoted'\" 12.3")
