@@ -6,6 +6,10 @@ seconds later: by then every instance (which re-checks every OIDC_KEYS_CHECK_INT
 seconds) and every relying party (which may cache JWKS for its max-age) has seen them.
 The key they replace signs until then, and stays published until `not_after`, when every
 token it signed has expired. Each process caches the keyring in `app.extensions`.
+
+A token's key is chosen for its `iat` (`sign`), not for the moment of signing: one clock
+read for both, so its iat always falls in its key's signing window, even for a request
+under way at an activation. Activation times are whole seconds, as `iat` is.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from joserfc import jwt
@@ -48,13 +52,27 @@ class Keyring:
     """What a process needs to sign and publish, prepared once."""
 
     version: tuple
-    signing: dict[str, RSAKey | ECKey]
+    # Per algorithm, its keys in order of activation, each with its `activates_at` in
+    # POSIX seconds: which one signs depends on the token's iat, not on the load time.
+    schedule: dict[str, list[tuple[float, RSAKey | ECKey]]]
     public: KeySet
     jwks_bytes: bytes
     etag: str
     # The earliest time a published key stops being published (forces a reload).
     next_expiry: float
     checked_at: float = field(default_factory=time.monotonic)
+
+    def key_at(self, alg: str, at: float) -> RSAKey | ECKey:
+        """The key that signs with `alg` at `at` (POSIX seconds): the last activated by
+        then, or the first one if none is yet (nothing else could sign)."""
+        keys = self.schedule[alg]
+        return next((key for since, key in reversed(keys) if since <= at), keys[0][1])
+
+    @property
+    def signing(self) -> dict[str, RSAKey | ECKey]:
+        """The key that signs now, per algorithm."""
+        now = time.time()
+        return {alg: self.key_at(alg, now) for alg in self.schedule}
 
 
 def _new_key(alg: str, activates_at: datetime) -> SigningKey:
@@ -67,6 +85,11 @@ def _new_key(alg: str, activates_at: datetime) -> SigningKey:
         raise ValueError(alg)
     sealed = seal(json.dumps(key.as_dict(private=True)))
     return SigningKey(kid=key.kid, alg=alg, sealed_jwk=sealed, activates_at=activates_at)
+
+
+def _whole_second(at: datetime) -> datetime:
+    # A key then signs from exactly its `activates_at`, as tokens' iat are whole seconds.
+    return at.replace(microsecond=0)
 
 
 def activation_delay() -> int:
@@ -88,7 +111,7 @@ def ensure_keys() -> list[SigningKey]:
     in_use = set(
         db.session.scalars(db.select(SigningKey.alg).where(SigningKey.retired_at.is_(None)))
     )
-    now = utcnow()
+    now = _whole_second(utcnow())
     created = [_new_key(alg, now) for alg in ALGS if alg not in in_use]
     if created:
         db.session.add_all(created)
@@ -103,7 +126,7 @@ def rotate_keys(immediately: bool = False) -> list[SigningKey]:
     then may fail at instances or relying parties that have not reloaded JWKS yet).
     The keys replaced sign until then and stay published until their tokens expire.
     Commits."""
-    now = utcnow()
+    now = _whole_second(utcnow())
     activates_at = now if immediately else now + timedelta(seconds=activation_delay())
     for key in db.session.scalars(db.select(SigningKey).where(SigningKey.retired_at.is_(None))):
         key.retired_at = activates_at
@@ -145,24 +168,25 @@ def _load(version: tuple) -> Keyring:
             .order_by(SigningKey.activates_at, SigningKey.id)
         )
     )
-    signing: dict[str, RSAKey | ECKey] = {}
+    schedule: dict[str, list[tuple[float, RSAKey | ECKey]]] = {}
     public_keys = []
-    changes: list[datetime] = []  # when this keyring stops being right
-    for row in rows:  # in order of activation: a later one that signs wins
+    # When this keyring stops being right: a key leaves JWKS. An activation needs no
+    # reload, the schedule already holds it.
+    changes = [row.not_after for row in rows if row.not_after]
+    for row in rows:  # in order of activation
         key = (RSAKey if row.alg == "RS256" else ECKey).import_key(
             json.loads(unseal(row.sealed_jwk))
         )
         public_keys.append(key)
-        changes += [t for t in (row.activates_at, row.retired_at, row.not_after) if t]
-        if row.activates_at <= now:
-            signing[row.alg] = key
+        since = row.activates_at.replace(tzinfo=UTC).timestamp()
+        schedule.setdefault(row.alg, []).append((since, key))
     public = KeySet(public_keys)
     jwks = {"keys": [k.as_dict(private=False) for k in public_keys]}
     jwks_bytes = json.dumps(jwks, separators=(",", ":"), sort_keys=True).encode()
     etag = hashlib.sha256(jwks_bytes).hexdigest()[:32]
     upcoming = [(t - now).total_seconds() for t in changes if t > now]
     next_expiry = time.monotonic() + min(upcoming) if upcoming else float("inf")
-    return Keyring(version, signing, public, jwks_bytes, etag, next_expiry)
+    return Keyring(version, schedule, public, jwks_bytes, etag, next_expiry)
 
 
 def invalidate() -> None:
@@ -217,9 +241,9 @@ def _has_all_algs() -> bool:
     return all(alg in active for alg in ALGS)
 
 
-def signing_key(alg: str) -> RSAKey | ECKey:
-    """The private key that signs with `alg` now."""
-    return keyring().signing[alg]
+def signing_key(alg: str, at: float) -> RSAKey | ECKey:
+    """The private key that signs with `alg` a token issued at `at` (POSIX seconds)."""
+    return keyring().key_at(alg, at)
 
 
 def client_alg(client: object) -> str:
@@ -228,6 +252,7 @@ def client_alg(client: object) -> str:
 
 
 def sign(claims: dict, alg: str, typ: str) -> str:
-    """`claims` as a JWT signed by the current key for `alg` (its `kid` in the header)."""
-    key = signing_key(alg)
+    """`claims` as a JWT signed by the key for `alg` at its `iat` (its `kid` in the header):
+    the key is chosen from the same clock read as the iat, never a later one."""
+    key = signing_key(alg, claims["iat"])
     return jwt.encode({"alg": alg, "kid": key.kid, "typ": typ}, claims, key)

@@ -5,6 +5,7 @@ issuer every token verifies with any instance's JWKS, during and after."""
 from __future__ import annotations
 
 import time
+from datetime import UTC
 
 import requests
 from click.testing import CliRunner
@@ -146,3 +147,20 @@ def test_new_keys_are_published_before_they_sign(app, live_server, browser, pers
         browser_tokens(live_server, browser, person, rp)["id_token"], jwks_of(live_server)
     )
     assert after.header["kid"] in new_kids
+
+
+def test_a_token_is_signed_by_the_key_in_use_at_its_iat(app):
+    """The key is chosen for the token's `iat`, whatever the clock says when it is signed:
+    a request under way at an activation signs with the old key only an iat before it,
+    so an iat always falls in its key's window. Activation times are whole seconds."""
+    from idp.oidc.keys import keyring, rotate_keys, sign
+
+    with app.app_context():
+        old = keyring().signing["RS256"].kid
+        new = next(key for key in rotate_keys() if key.alg == "RS256")
+        starts = new.activates_at.replace(tzinfo=UTC).timestamp()
+        assert starts == int(starts)
+        for iat, kid in ((starts - 1, old), (starts, new.kid), (starts + 3600, new.kid)):
+            token = sign({"iat": int(iat)}, "RS256", "JWT")
+            assert jwt.decode(token, keyring().public).header["kid"] == kid, iat
+        assert keyring().signing["RS256"].kid == old  # now: before the activation delay
