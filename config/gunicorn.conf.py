@@ -2,13 +2,14 @@
 
     gunicorn -c config/gunicorn.conf.py 'idp:create_app()'
 
-Read from the environment (all optional):
-    COMPTE_BIND        address(es) to listen on, comma-separated (127.0.0.1:8000)
-    COMPTE_WORKERS     worker processes (the number of cores)
-    COMPTE_THREADS     threads per worker, gthread (4)
-    COMPTE_TIMEOUT     seconds before a silent worker is restarted (30)
-    COMPTE_ACCESS_LOG  access log file, "-" for standard output, "" for none (-)
-    COMPTE_ERROR_LOG   error log file, "-" for standard error (-)
+Read from the environment (all optional), with the defaults of `compte run`
+(SERVER_SETTINGS in idp/serving.py, the one place they are written):
+    COMPTE_BIND        address(es) to listen on, comma-separated
+    COMPTE_WORKERS     worker processes
+    COMPTE_THREADS     threads per worker, gthread
+    COMPTE_ACCESS_LOG  access log file, "-" for standard output, "" for none
+    COMPTE_ERROR_LOG   error log file, "-" for standard error
+    COMPTE_TIMEOUT     seconds before a silent worker is restarted (30; gunicorn's alone)
 
 The access log redacts link tokens, query strings and credentials exactly as
 `compte serve` does (idp/gunicorn_log.py). Prometheus metrics are shared by the workers
@@ -29,10 +30,14 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="compte-metrics-")
     os.environ[_OWN_DIR_MARKER] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
-bind = [b.strip() for b in os.environ.get("COMPTE_BIND", "127.0.0.1:8000").split(",")]
+# The defaults and checks `compte run` uses. Imported once the folder is set, as anything
+# of idp may one day import prometheus-client; the master imports the idp package anyway
+# (logger_class below), and idp.serving adds only the standard library.
+from idp.serving import counts, setting  # noqa: E402
+
+bind = [b.strip() for b in setting(os.environ, "COMPTE_BIND").split(",")]
 worker_class = "gthread"
-workers = int(os.environ.get("COMPTE_WORKERS") or os.cpu_count() or 2)
-threads = int(os.environ.get("COMPTE_THREADS") or 4)
+workers, threads = counts(os.environ)
 timeout = int(os.environ.get("COMPTE_TIMEOUT") or 30)
 graceful_timeout = 30
 keepalive = 5
@@ -41,8 +46,8 @@ keepalive = 5
 # `id_token_hint`).
 limit_request_line = 8190
 
-accesslog = os.environ.get("COMPTE_ACCESS_LOG", "-") or None
-errorlog = os.environ.get("COMPTE_ERROR_LOG", "-") or "-"
+accesslog = setting(os.environ, "COMPTE_ACCESS_LOG") or None
+errorlog = setting(os.environ, "COMPTE_ERROR_LOG") or "-"
 logger_class = "idp.gunicorn_log.RedactingLogger"
 
 # TRUSTED_PROXIES (idp/proxies.py) is the one place that believes forwarding headers.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -54,17 +55,22 @@ def serve(ctx: AppContext, host: str, port: int) -> None:
     )
 
 
+def _server_option(variable: str) -> Callable:
+    """`compte run`'s option for a server setting, its help and default told from
+    SERVER_SETTINGS (idp/serving.py), the one place they are written."""
+    default, meaning = serving.SERVER_SETTINGS[variable]
+    name = "--" + variable.removeprefix("COMPTE_").lower().replace("_", "-")
+    shown = f", {default}" if default else ""
+    return click.option(name, help=f"{meaning} [{variable}{shown}]")
+
+
 @main.command()
-@click.option("--bind", help="host:port to listen on [COMPTE_BIND, 127.0.0.1:8000]")
-@click.option("--workers", help="worker processes [COMPTE_WORKERS, one per core]")
-@click.option("--threads", help="threads per worker [COMPTE_THREADS, 4]")
-@click.option(
-    "--access-log", help='file, "-" for standard output, "" for none [COMPTE_ACCESS_LOG, -]'
-)
-@click.option("--error-log", help='file, "-" for standard error [COMPTE_ERROR_LOG, -]')
-@click.option(
-    "--worker-max-rss", help="MiB above which a worker is replaced [COMPTE_WORKER_MAX_RSS]"
-)
+@_server_option("COMPTE_BIND")
+@_server_option("COMPTE_WORKERS")
+@_server_option("COMPTE_THREADS")
+@_server_option("COMPTE_ACCESS_LOG")
+@_server_option("COMPTE_ERROR_LOG")
+@_server_option("COMPTE_WORKER_MAX_RSS")
 def run(**options: str | None) -> None:
     """Run the provider in production: granian, several workers (docs/deployment.md)."""
 

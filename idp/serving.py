@@ -6,7 +6,8 @@ gunicorn's gthread workers do for the same app, which is what discovery and JWKS
 keep up with oidc-provider. gunicorn with config/gunicorn.conf.py keeps working.
 
 What this module adds to granian, so that both servers behave the same:
-- settings read from the same COMPTE_* variables as config/gunicorn.conf.py (SERVER_SETTINGS);
+- settings read from the same COMPTE_* variables as config/gunicorn.conf.py, with the same
+  defaults: SERVER_SETTINGS, `setting` and `counts` here are what that file reads too;
 - the access log is Compte's own (idp/operations.py, logger `compte.access`), redacted and
   with the client address resolved through TRUSTED_PROXIES; granian's is left off, since it
   sees neither;
@@ -32,7 +33,8 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # as idp/core/metrics.py: not import
 
 log = logging.getLogger(__name__)
 
-# Variable, default, meaning: the same names as config/gunicorn.conf.py (docs/deployment.md).
+# Variable, default, meaning: the one place of these defaults, for `compte run` and for
+# config/gunicorn.conf.py, which reads them from here (docs/deployment.md).
 SERVER_SETTINGS = {
     "COMPTE_BIND": ("127.0.0.1:8000", "address to listen on, host:port"),
     "COMPTE_WORKERS": ("", "worker processes (default: the number of cores)"),
@@ -71,27 +73,37 @@ def _positive(name: str, value: str) -> int:
     return number
 
 
+def setting(values: Mapping[str, str], name: str) -> str:
+    """The COMPTE_* server setting `name` from `values`, or its default when unset."""
+    value = values.get(name)
+    return SERVER_SETTINGS[name][0] if value is None else value
+
+
+def counts(values: Mapping[str, str]) -> tuple[int, int]:
+    """Worker processes and threads per worker, each at least 1; empty means the default
+    (for workers: the number of cores)."""
+    workers = setting(values, "COMPTE_WORKERS") or str(os.cpu_count() or 2)
+    threads = setting(values, "COMPTE_THREADS") or SERVER_SETTINGS["COMPTE_THREADS"][0]
+    return _positive("COMPTE_WORKERS", workers), _positive("COMPTE_THREADS", threads)
+
+
 def settings_from(values: Mapping[str, str]) -> ServerSettings:
     """The server's settings from COMPTE_* values (the environment, then the options)."""
-
-    def get(name: str) -> str:
-        value = values.get(name)
-        return SERVER_SETTINGS[name][0] if value is None else value
-
-    bind = get("COMPTE_BIND").strip()
+    bind = setting(values, "COMPTE_BIND").strip()
     host, _, port = bind.rpartition(":")
     if "," in bind or not host or not port.isdigit():
         raise ServerSettingError(
             f"COMPTE_BIND must be one host:port (for instance 127.0.0.1:8000), not {bind!r}"
         )
-    max_rss = get("COMPTE_WORKER_MAX_RSS")
+    max_rss = setting(values, "COMPTE_WORKER_MAX_RSS")
+    workers, threads = counts(values)
     return ServerSettings(
         host=host.strip("[]"),
         port=int(port),
-        workers=_positive("COMPTE_WORKERS", get("COMPTE_WORKERS") or str(os.cpu_count() or 2)),
-        threads=_positive("COMPTE_THREADS", get("COMPTE_THREADS")),
-        access_log=get("COMPTE_ACCESS_LOG"),
-        error_log=get("COMPTE_ERROR_LOG") or "-",
+        workers=workers,
+        threads=threads,
+        access_log=setting(values, "COMPTE_ACCESS_LOG"),
+        error_log=setting(values, "COMPTE_ERROR_LOG") or "-",
         worker_max_rss=_positive("COMPTE_WORKER_MAX_RSS", max_rss) if max_rss else None,
     )
 

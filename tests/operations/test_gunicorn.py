@@ -1,19 +1,27 @@
 """Real gunicorn with the shipped configuration (config/gunicorn.conf.py): an access log
 with no link token, query string or hint in it, the client's address taken from a trusted
-proxy, and Prometheus metrics added up across the workers."""
+proxy, and Prometheus metrics added up across the workers; the defaults of its settings
+are those of `compte run`."""
 
 from __future__ import annotations
 
-import contextlib
+import runpy
 import subprocess
-import sys
-from pathlib import Path
 
-from tests.operations.helpers import get, metric_value
+import pytest
+
+from idp import serving
+from tests.operations.helpers import (
+    assert_no_secret_logged,
+    assert_requests_counted,
+    get,
+    send_secrets,
+    server_env,
+    upgrade_database,
+)
+from tests.support.processes import BIN, ROOT
 from tests.support.servers import free_port, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-SECRETS = ("TOPSECRETTOKEN", "SECRETQUERY", "SECRETHINT", "SECRETREF", "SECRETCODE")
 ACCESS_FORMAT = (
     '%(h)s "%(r)s" %(s)s "%(f)s" %(U)s %(q)s %({referer}i)s %({raw_uri}e)s %({query_string}e)s'
 )
@@ -24,31 +32,18 @@ def test_gunicorn_shipped_configuration(tmp_path):
     or error log (request line, path, query, Referer, environ atoms), the client behind the
     trusted proxy is the logged address, and /metrics counts every worker's requests."""
     port = free_port()
-    bin_dir = Path(sys.executable).parent
     env = {
-        "PATH": f"{bin_dir}:/usr/bin:/bin",
-        "COMPTE_DATABASE_URL": f"sqlite:///{tmp_path / 'compte.db'}",
-        "COMPTE_SECRET_KEY": "gunicorn-test-secret-key",
-        "COMPTE_MAIL_WORKER": "false",
-        "COMPTE_MAINTENANCE_INTERVAL": "0",
-        "COMPTE_ISSUER": f"http://127.0.0.1:{port}",
-        "COMPTE_TRUSTED_PROXIES": "127.0.0.1",
+        **server_env(tmp_path, port),
         "COMPTE_BIND": f"127.0.0.1:{port}",
         "COMPTE_WORKERS": "2",
         "COMPTE_THREADS": "2",
         "COMPTE_ACCESS_LOG": str(tmp_path / "access.log"),
         "COMPTE_ERROR_LOG": str(tmp_path / "error.log"),
     }
-    subprocess.run(
-        [str(bin_dir / "compte"), "db", "upgrade"],
-        env=env,
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-    )
+    upgrade_database(env, tmp_path)
     process = subprocess.Popen(
         [
-            str(bin_dir / "gunicorn"),
+            str(BIN / "gunicorn"),
             "-c",
             str(ROOT / "config" / "gunicorn.conf.py"),
             "--access-logformat",
@@ -62,26 +57,9 @@ def test_gunicorn_shipped_configuration(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-
-        def healthy() -> bool:
-            with contextlib.suppress(OSError):
-                return get(base + "/healthz")[0] == 200
-            return False
-
-        wait_until(healthy, timeout=60)
-        get(
-            base + "/password/reset/TOPSECRETTOKEN?next=SECRETQUERY",
-            {
-                "X-Forwarded-For": "198.51.100.7",
-                "Referer": "https://rp.example/invitation/SECRETREF?code=SECRETCODE",
-            },
-        )
-        get(base + "/oauth/authorize?client_id=nope&id_token_hint=SECRETHINT")
-        before = get(base + "/metrics")[1]
-        for _ in range(12):
-            get(base + "/healthz")
-        status, after = get(base + "/metrics")
-        assert status == 200
+        wait_until(lambda: get(base + "/healthz")[0] == 200, timeout=60)
+        send_secrets(base)
+        assert_requests_counted(base, 12)
         assert get(base + "/readyz")[0] == 200
     finally:
         process.terminate()
@@ -90,13 +68,23 @@ def test_gunicorn_shipped_configuration(tmp_path):
     access = (tmp_path / "access.log").read_text()
     errors = (tmp_path / "error.log").read_text()
     assert '198.51.100.7 "GET /password/reset/…?… HTTP/1.1" 4' in access, access
-    assert '"https://rp.example/invitation/…?…"' in access
-    assert "GET /oauth/authorize?… HTTP/1.1" in access
-    for secret in SECRETS:
-        assert secret not in access and secret not in errors, secret
-
-    healthz = {"endpoint": "healthz", "status": "200"}
-    name = "compte_http_requests_total"
-    assert metric_value(after, name, **healthz) - metric_value(before, name, **healthz) == 12
-    assert "python_gc_objects_collected_total" not in after  # the multiprocess collector
+    assert_no_secret_logged(access, errors)
     assert list((tmp_path / "metrics").glob("counter_*.db"))
+
+
+def test_gunicorn_configuration_takes_the_defaults_of_compte_run(monkeypatch, tmp_path):
+    """config/gunicorn.conf.py writes no default of its own: a default changed in
+    SERVER_SETTINGS (idp/serving.py) changes both servers."""
+    for name in serving.SERVER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # no folder made here
+    monkeypatch.setitem(serving.SERVER_SETTINGS, "COMPTE_BIND", ("127.0.0.1:9999", ""))
+    monkeypatch.setitem(serving.SERVER_SETTINGS, "COMPTE_THREADS", ("7", ""))
+    monkeypatch.setitem(serving.SERVER_SETTINGS, "COMPTE_ACCESS_LOG", ("", ""))
+    monkeypatch.setitem(serving.SERVER_SETTINGS, "COMPTE_ERROR_LOG", ("errors.log", ""))
+    config = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+    assert config["bind"] == ["127.0.0.1:9999"] and config["threads"] == 7
+    assert config["accesslog"] is None and config["errorlog"] == "errors.log"
+    monkeypatch.setenv("COMPTE_WORKERS", "0")
+    with pytest.raises(serving.ServerSettingError, match="COMPTE_WORKERS must be a whole"):
+        runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
