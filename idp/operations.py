@@ -78,6 +78,9 @@ class Operations:
         self.outbox = metrics.OutboxCollector(
             _outbox_rows(app), lambda: datetime.now(UTC).replace(tzinfo=None)
         )
+        # Whether a server asked for Compte's access log, decided once: `compte run`
+        # (idp/serving.py) configures the logger's handlers before a worker builds the app.
+        self.access_log = bool(ACCESS_LOG.handlers)
 
     def healthz(self, environ: dict) -> Answer:
         return _json("200 OK", {"status": "ok"})
@@ -142,11 +145,6 @@ class Operations:
         status = statuses[-1][:3] if statuses else "unknown"
         self._observe(environ, path, status, started, sizes[-1] if sizes else None)
         return result
-
-    @property
-    def access_log(self) -> bool:
-        """Whether a server asked for Compte's access log (`compte run`: idp/serving.py)."""
-        return bool(ACCESS_LOG.handlers)
 
     def _observe(
         self, environ: dict, path: str, status: str, started: float, size: str | None

@@ -20,9 +20,11 @@ _readers: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def _reader(path: str) -> Any:
-    # maxminddb is imported with the first database opened: without GEOIP_DATABASE it never
-    # is (0.4 MB per worker, with the multiprocessing package it imports).
+def _record(path: str, ip: str) -> Any:
+    """The database's record for `ip`; None when the file cannot be read, `ip` is not an
+    address or its record is bad."""
+    # maxminddb is imported with the first lookup: without GEOIP_DATABASE it never is
+    # (0.4 MB per worker, with the multiprocessing package it imports).
     import maxminddb
 
     with _lock:
@@ -36,7 +38,13 @@ def _reader(path: str) -> Any:
                     type(error).__name__,
                 )
                 _readers[path] = None
-        return _readers[path]
+        reader = _readers[path]
+    if reader is None:
+        return None
+    try:
+        return reader.get(ip)
+    except (ValueError, maxminddb.InvalidDatabaseError):  # not an address, or a bad record
+        return None
 
 
 def _name(entry: object, languages: tuple[str, ...]) -> str | None:
@@ -53,15 +61,7 @@ def place_of(ip: str | None) -> str | None:
     path = current_app.config["GEOIP_DATABASE"]
     if not path or not ip:
         return None
-    reader = _reader(str(path))
-    if reader is None:
-        return None
-    import maxminddb  # already imported by _reader
-
-    try:
-        record = reader.get(ip)
-    except (ValueError, maxminddb.InvalidDatabaseError):  # not an address, or a bad record
-        return None
+    record = _record(str(path), ip)
     if not isinstance(record, dict):
         return None
     languages = (str(get_locale() or "fr"), "fr", "en")
