@@ -4,7 +4,9 @@ Creates a PostgreSQL database of its own, seeds a client, accounts (with a passk
 authenticator app) and tokens (scripts/bench_seed.py, bench_passkey.py, bench_totp.py),
 starts Compte under `compte run` (granian; or gunicorn: `--server gunicorn`), 2 workers × 4 threads,
 sends a few hundred requests of each kind phase after phase, and prints the RSS, PSS and
-USS of each worker (/proc) after each phase. Stops the server it started (by pid) and drops
+USS of each worker (/proc) after each phase. Then the floor: the same server, workers and
+threads serving scripts/bench_floor_app.py (the libraries Compte is built on, nothing of
+Compte) after the same number of requests. Stops the servers it started (by pid) and drops
 the database. Exit status 1 when a worker ends a phase above `--limit` MB of RSS, 2 when
 requests failed.
 
@@ -27,10 +29,9 @@ import bench_seed
 import bench_servers
 import bench_totp
 import requests
-from bench_servers import CompteRun, Gunicorn, free_port
+from bench_servers import CompteRun, Granian, Gunicorn, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYS = ("rss_kb", "pss_kb", "uss_kb")
 PAGES = (
     "/",
     "/account",
@@ -153,19 +154,59 @@ def pages(base: str, browsers: list, n: int, threads: int) -> str:
     return in_parallel(n * len(PAGES), one, threads)
 
 
+def shown_memory(m: dict) -> str:
+    """ "RSS (anonymous + file-backed) / PSS / USS" in MB, from bench_servers' kB."""
+    rss, anon, files, pss, uss = (
+        m[k] / 1024 for k in ("rss_kb", "anon_kb", "file_kb", "pss_kb", "uss_kb")
+    )
+    return f"{rss:5.1f} ({anon:5.1f} + {files:4.1f}) / {pss:5.1f} / {uss:5.1f}"
+
+
 def print_table(phases: list[tuple[str, str, list[dict]]]) -> None:
     """Phase, requests answered as expected, then RSS / PSS / USS (MiB) of each worker."""
-    head = ["phase", "ok/sent", *[f"worker {i + 1} RSS / PSS / USS MB" for i in range(9)]]
-    lines = [
-        [name, done, *[" / ".join(f"{m[k] / 1024:5.1f}" for k in KEYS) for m in memory]]
-        for name, done, memory in phases
+    head = [
+        "phase",
+        "ok/sent",
+        *[f"worker {i + 1} RSS (anon + file) / PSS / USS MB" for i in range(9)],
     ]
+    lines = [[name, done, *[shown_memory(m) for m in memory]] for name, done, memory in phases]
     head = head[: max(len(line) for line in lines)]
     widths = [
         max(len(line[c]) for line in [head, *lines] if c < len(line)) for c in range(len(head))
     ]
     for line in [head, *lines]:
         print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)))
+
+
+def floor(args: argparse.Namespace, work: Path, prefix: str) -> tuple[str, list[dict]]:
+    """The memory of each worker of scripts/bench_floor_app.py under the same server, after
+    as many requests as the protocol phase sent."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTE_")}
+    key = f"{prefix}-floor"
+    env.update(
+        FLOOR_DATABASE_URL=args.database_url,
+        FLOOR_REDIS_URL=args.redis_url,
+        FLOOR_REDIS_KEY=key,
+        PYTHONPATH=str(ROOT / "scripts"),
+    )
+    server = Granian if args.server == "granian" else Gunicorn
+    app = server(
+        "floor", "bench_floor_app:app", free_port(), args.workers, "gthread", args.threads,
+        env, work / "floor.log",
+    )  # fmt: skip
+    app.start()
+    try:
+        settle(app)
+
+        def one(_i: int) -> bool:
+            return requests.get(app.url + "/", timeout=30).status_code == 200
+
+        done = in_parallel(args.requests * 6, one, args.connections)
+        print(f"  floor: {done}", flush=True)
+        return done, app.memory()
+    finally:
+        app.stop()
+        forget_counters(args.redis_url, key)
 
 
 def settle(server: Gunicorn, timeout: float = 30.0) -> None:
@@ -237,14 +278,18 @@ def main(argv: list[str]) -> int:
         phase("passkey sign-in", passkey_signins(base, authenticator, n, threads, work))
         phase("password + TOTP", totp_signins(base, totp_accounts, threads, compte, app))
         phase("account pages", pages(base, browsers[:8], max(1, n // 4), threads))
+        compte.stop()
+        under = ("floor (no Compte)", *floor(args, work, env["COMPTE_RATELIMIT_KEY_PREFIX"]))
     finally:
         compte.stop()
         bench_seed.drop_database(args.database_url, app)
         forget_counters(args.redis_url, env["COMPTE_RATELIMIT_KEY_PREFIX"])
-    print_table(phases)
+    print_table([*phases, under])
     highest = max(m["rss_kb"] for _p, _d, memory in phases for m in memory) / 1024
     failed = [
-        name for name, done, _m in phases if done and done.split("/")[0] != done.split("/")[1]
+        name
+        for name, done, _m in [*phases, under]
+        if done and done.split("/")[0] != done.split("/")[1]
     ]
     print(f"highest RSS {highest:.1f} MB, limit {args.limit:.0f} MB", end="")
     print(f"; requests failed in: {', '.join(failed)}" if failed else "")

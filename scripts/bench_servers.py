@@ -126,17 +126,21 @@ class Gunicorn:
         return total / ticks
 
     def memory(self) -> list[dict]:
-        """RSS, PSS and USS (kB) of each worker, from /proc."""
+        """RSS (and its anonymous and file-backed parts), PSS and USS (kB) of each worker,
+        from /proc."""
         result = []
         for pid in self.worker_pids():
             try:
-                rss = _kb_field(Path(f"/proc/{pid}/status").read_text(), "VmRSS")
+                status = Path(f"/proc/{pid}/status").read_text()
                 rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             except OSError:
                 continue
             pss = _kb_field(rollup, "Pss")
             uss = _kb_field(rollup, "Private_Clean") + _kb_field(rollup, "Private_Dirty")
-            result.append({"pid": pid, "rss_kb": rss, "pss_kb": pss, "uss_kb": uss})
+            rss = _kb_field(status, "VmRSS")
+            anon, files = _kb_field(status, "RssAnon"), _kb_field(status, "RssFile")
+            memory = {"pid": pid, "rss_kb": rss, "pss_kb": pss, "uss_kb": uss}
+            result.append({**memory, "anon_kb": anon, "file_kb": files})
         return result
 
 
