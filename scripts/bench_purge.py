@@ -420,7 +420,8 @@ def print_summary(report: dict[str, Any]) -> None:
         f"{writes['p99_ms']} ms, max {writes['max_ms']} ms, over 100 ms: "
         f"{report['write_transactions_over_100ms']}\n"
         f"Probe writes meanwhile: {probe['count']}, p50 {probe['p50_ms']} ms, p99 "
-        f"{probe['p99_ms']} ms, max {probe['max_ms']} ms, lock timeouts: "
+        f"{probe['p99_ms']} ms, max {probe['max_ms']} ms, over 100 ms: "
+        f"{report['probe']['during_over_100ms']}, lock timeouts: "
         f"{report['probe']['during_timeouts']}"
     )
 
