@@ -14,13 +14,13 @@ from flask import current_app, g
 from idp.accounts.models import Account
 from idp.audit import record
 from idp.core.clock import utcnow
-from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.oidc import tokens, validity
 from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED
 from idp.oidc.claims import subject_for, user_info
 from idp.oidc.keys import keyring
 from idp.oidc.models import Client, Token
+from idp.oidc.token_keys import lookup_key
 
 
 class CompteBearerTokenValidator(BearerTokenValidator):
@@ -44,7 +44,7 @@ def _find_token(token_string: str, token_type_hint: str | None) -> Token | None:
     if token is not None:
         g.oidc_token_kind = (
             "refresh_token"
-            if token.refresh_token_hash == secret_digest(token_string)
+            if token.refresh_token_hash == lookup_key(token_string)
             else "access_token"
         )
     return token

@@ -14,12 +14,12 @@ from flask import current_app
 from idp.accounts.models import Account
 from idp.audit import record
 from idp.core.clock import utcnow
-from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.core.sealing import SealError, seal, unseal
 from idp.oidc.claims import subject_for
 from idp.oidc.keys import client_alg, sign
 from idp.oidc.models import Client, Token
+from idp.oidc.token_keys import lookup_key, new_token
 
 
 def issuer() -> str:
@@ -57,7 +57,7 @@ def generate_token(
     if client.access_token_format == "jwt":  # noqa: S105
         access_token = _jwt_access_token(client, user, scope, expires_in)
     else:
-        access_token = secrets.token_urlsafe(32)
+        access_token = new_token()
     token = {"token_type": "Bearer", "access_token": access_token, "expires_in": expires_in}
     wants_refresh = include_refresh_token and client.check_grant_type("refresh_token")
     if grant_type == "authorization_code":
@@ -65,7 +65,7 @@ def generate_token(
     if grant_type == "client_credentials" or user is None:
         wants_refresh = False
     if wants_refresh:
-        token["refresh_token"] = secrets.token_urlsafe(32)
+        token["refresh_token"] = new_token()
     if scope:
         token["scope"] = scope
     return token
@@ -104,8 +104,8 @@ def token_values(
         "client_id": client.client_id,
         "account_id": user.id if user is not None else None,
         "token_type": token.get("token_type", "Bearer"),
-        "access_token_hash": secret_digest(token["access_token"]),
-        "refresh_token_hash": secret_digest(token["refresh_token"])
+        "access_token_hash": lookup_key(token["access_token"]),
+        "refresh_token_hash": lookup_key(token["refresh_token"])
         if token.get("refresh_token")
         else None,
         "family_id": parent.family_id if parent is not None else str(uuid.uuid4()),
@@ -138,17 +138,13 @@ def find_by_access_token(value: str) -> Token | None:
     """The token row for an access token: one indexed query (client and account joined)."""
     if not value:
         return None
-    return db.session.scalar(
-        db.select(Token).where(Token.access_token_hash == secret_digest(value))
-    )
+    return db.session.scalar(db.select(Token).where(Token.access_token_hash == lookup_key(value)))
 
 
 def find_by_refresh_token(value: str) -> Token | None:
     if not value:
         return None
-    return db.session.scalar(
-        db.select(Token).where(Token.refresh_token_hash == secret_digest(value))
-    )
+    return db.session.scalar(db.select(Token).where(Token.refresh_token_hash == lookup_key(value)))
 
 
 def find_token(value: str, hint: str | None = None) -> Token | None:

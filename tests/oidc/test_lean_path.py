@@ -21,6 +21,7 @@ from idp.core.digest import secret_digest
 from idp.core.extensions import db
 from idp.oidc import lean
 from idp.oidc.models import Client, Token
+from idp.oidc.token_keys import lookup_key
 from tests.oidc.helpers import basic
 
 VIEWS = ("oidc.userinfo", "oidc.introspect", "oidc.token")
@@ -397,7 +398,7 @@ def test_parallel_replays_of_one_refresh_token(app, person, rp, grace):
     assert set(statuses) <= {200, 400} and sum(statuses.values()) == 8
     with app.app_context():
         parent = db.session.scalar(
-            sa.select(Token).where(Token.refresh_token_hash == secret_digest(refresh))
+            sa.select(Token).where(Token.refresh_token_hash == lookup_key(refresh))
         )
         children = db.session.scalars(sa.select(Token).where(Token.parent_id == parent.id)).all()
         issued = db.session.scalar(

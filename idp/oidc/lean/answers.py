@@ -10,13 +10,13 @@ from flask import Flask
 
 from idp.audit import counted, event_row
 from idp.core.clock import utcnow
-from idp.core.digest import secret_digest
 from idp.core.sealing import seal
 from idp.oidc import tokens, validity
 from idp.oidc.capabilities import SUPPORTED, enabled
 from idp.oidc.claims import user_info
 from idp.oidc.endpoints import introspection_payload
 from idp.oidc.lean import store as sql
+from idp.oidc.token_keys import lookup_key
 
 if TYPE_CHECKING:
     from idp.oidc.lean.request import ClientCredentials, PlainRequest
@@ -32,7 +32,7 @@ def userinfo(request: PlainRequest, store: Store, app: Flask) -> Answer:
     value = request.bearer()
     if value is None:
         return None
-    loaded = store.load(sql.BY_ACCESS_TOKEN, digest=secret_digest(value))
+    loaded = store.load(sql.BY_ACCESS_TOKEN, digest=lookup_key(value))
     if loaded is None or loaded.account is None:
         return None
     client, token, account = loaded
@@ -65,7 +65,7 @@ def introspection(request: PlainRequest, store: Store, app: Flask) -> Answer:
         return None
     if credentials.method not in SUPPORTED.confidential_auth_methods:
         return None
-    digest = secret_digest(value)
+    digest = lookup_key(value)
     loaded = store.load(sql.CLIENT_WITH_ANY_TOKEN, client_id=credentials.client_id, digest=digest)
     if loaded is None or not _authenticated(loaded.client, credentials, "introspection"):
         return None
@@ -143,7 +143,7 @@ def _refresh(request: PlainRequest, store: Store, credentials: ClientCredentials
     loaded = store.load(
         sql.CLIENT_WITH_REFRESH_TOKEN,
         client_id=credentials.client_id,
-        digest=secret_digest(value),
+        digest=lookup_key(value),
     )
     if loaded is None or not _authenticated(loaded.client, credentials, "token"):
         return None
