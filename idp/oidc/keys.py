@@ -9,7 +9,8 @@ token it signed has expired. Each process caches the keyring in `app.extensions`
 
 A token's key is chosen for its `iat` (`sign`), not for the moment of signing: one clock
 read for both, so its iat always falls in its key's signing window, even for a request
-under way at an activation. Activation times are whole seconds, as `iat` is.
+under way at an activation. Activation times are whole seconds, as `iat` is (a delayed one
+rounded up, never early).
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ def _new_key(alg: str, activates_at: datetime) -> SigningKey:
     return SigningKey(kid=key.kid, alg=alg, sealed_jwk=sealed, activates_at=activates_at)
 
 
-def _whole_second(at: datetime) -> datetime:
-    # A key then signs from exactly its `activates_at`, as tokens' iat are whole seconds.
-    return at.replace(microsecond=0)
+def _whole_second(at: datetime, up: bool = False) -> datetime:
+    # A key then signs from exactly its `activates_at`, as tokens' iat are whole seconds;
+    # `up` for a delayed activation, which must never come before the delay has passed.
+    whole = at.replace(microsecond=0)
+    return whole + timedelta(seconds=1) if up and whole < at else whole
 
 
 def activation_delay() -> int:
@@ -126,8 +129,11 @@ def rotate_keys(immediately: bool = False) -> list[SigningKey]:
     then may fail at instances or relying parties that have not reloaded JWKS yet).
     The keys replaced sign until then and stay published until their tokens expire.
     Commits."""
-    now = _whole_second(utcnow())
-    activates_at = now if immediately else now + timedelta(seconds=activation_delay())
+    now = utcnow()
+    if immediately:
+        activates_at = _whole_second(now)
+    else:
+        activates_at = _whole_second(now + timedelta(seconds=activation_delay()), up=True)
     for key in db.session.scalars(db.select(SigningKey).where(SigningKey.retired_at.is_(None))):
         key.retired_at = activates_at
         key.not_after = activates_at + _grace()
