@@ -152,14 +152,17 @@ def test_new_keys_are_published_before_they_sign(app, live_server, browser, pers
 def test_a_token_is_signed_by_the_key_in_use_at_its_iat(app):
     """The key is chosen for the token's `iat`, whatever the clock says when it is signed:
     a request under way at an activation signs with the old key only an iat before it,
-    so an iat always falls in its key's window. Activation times are whole seconds."""
+    so an iat always falls in its key's window. Activation times are whole seconds, and
+    never before the activation delay has passed."""
     from idp.oidc.keys import keyring, rotate_keys, sign
 
     with app.app_context():
         old = keyring().signing["RS256"].kid
+        rotated_at = time.time()
         new = next(key for key in rotate_keys() if key.alg == "RS256")
         starts = new.activates_at.replace(tzinfo=UTC).timestamp()
         assert starts == int(starts)
+        assert rotated_at + app.config["OIDC_KEY_ACTIVATION_DELAY"] <= starts
         for iat, kid in ((starts - 1, old), (starts, new.kid), (starts + 3600, new.kid)):
             token = sign({"iat": int(iat)}, "RS256", "JWT")
             assert jwt.decode(token, keyring().public).header["kid"] == kid, iat
