@@ -256,6 +256,8 @@ class Token(TokenMixin, db.Model):
     # None for client_credentials tokens.
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     token_type: Mapped[str] = mapped_column(String(16), default="Bearer", nullable=False)
+    # The tokens' lookup keys (idp/oidc/token_keys.py): issue time then SHA-256, so that
+    # new keys grow; a bare hex SHA-256 for older tokens and JWT access tokens.
     access_token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     refresh_token_hash: Mapped[str | None] = mapped_column(String(64))
     # Every token obtained by rotating refresh tokens from one authorization shares a family.
