@@ -3,6 +3,8 @@ RP-initiated logout; plus the bearer token validator used by `require_oauth`."""
 
 from __future__ import annotations
 
+import time
+
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
@@ -18,7 +20,7 @@ from idp.core.extensions import db
 from idp.oidc import tokens, validity
 from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED
 from idp.oidc.claims import subject_for, user_info
-from idp.oidc.keys import keyring
+from idp.oidc.keys import keyring, signing_key
 from idp.oidc.models import Client, Token
 from idp.oidc.token_keys import lookup_key
 
@@ -128,7 +130,7 @@ class UserInfoEndpoint(_UserInfoEndpoint):
         return current_app.config["ISSUER"]
 
     def resolve_private_key(self):
-        return keyring().signing[DEFAULT_SIGNING_ALG]
+        return signing_key(DEFAULT_SIGNING_ALG, time.time())
 
 
 class EndSessionEndpoint(_EndSessionEndpoint):
