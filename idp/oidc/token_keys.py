@@ -1,4 +1,5 @@
-"""How an opaque access or refresh token is written, and the key its row is found by.
+"""How an opaque access or refresh token is written, the key its row is found by, and
+the id of a new refresh family.
 
 A token is 14 hex digits of its issue time (microseconds), then 43 random base64url
 characters (256 bits). Its row keeps `lookup_key(token)`: the same 14 digits, then the
@@ -20,6 +21,7 @@ import hashlib
 import re
 import secrets
 import time
+import uuid
 
 from idp.core.digest import secret_digest
 
@@ -30,6 +32,17 @@ _GROWING = re.compile(rf"[0-9a-f]{{{TIME_DIGITS}}}[A-Za-z0-9_-]{{43}}")
 def new_token() -> str:
     """A new opaque token: its issue time, then 256 random bits."""
     return f"{time.time_ns() // 1000:0{TIME_DIGITS}x}{secrets.token_urlsafe(32)}"
+
+
+def new_family_id() -> str:
+    """The id of a new refresh family: a UUID version 7 (RFC 9562), whose first 48 bits
+    are the time in milliseconds, so that a new family is written at the end of
+    `ix_oauth_token_family_id` for the reason above. By hand: Python's `uuid` has no
+    version 7 before 3.14, and five lines do not warrant a dependency."""
+    random_bits = secrets.randbits(74)
+    value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (random_bits >> 62) << 64
+    value |= 0b10 << 62 | random_bits & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
 
 
 def lookup_key(token: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import secrets
 import time
-import uuid
 from typing import Any
 
 from flask import current_app
@@ -19,7 +18,7 @@ from idp.core.sealing import SealError, seal, unseal
 from idp.oidc.claims import subject_for
 from idp.oidc.keys import client_alg, sign
 from idp.oidc.models import Client, Token
-from idp.oidc.token_keys import lookup_key, new_token
+from idp.oidc.token_keys import lookup_key, new_family_id, new_token
 
 
 def issuer() -> str:
@@ -108,7 +107,7 @@ def token_values(
         "refresh_token_hash": lookup_key(token["refresh_token"])
         if token.get("refresh_token")
         else None,
-        "family_id": parent.family_id if parent is not None else str(uuid.uuid4()),
+        "family_id": parent.family_id if parent is not None else new_family_id(),
         "parent_id": parent.id if parent is not None else None,
         "scope": token.get("scope", ""),
         "issued_at": now,

@@ -50,6 +50,33 @@ def test_issued_tokens_start_with_their_issue_time_and_their_keys_grow(app, pers
     assert len({k[14:] for k in keys}) == 200
 
 
+def test_a_new_refresh_family_is_a_uuid_of_version_7_and_a_rotation_keeps_it(app, person, make_rp):
+    """A code exchange starts a family whose id is a UUID version 7 of its time (so that
+    new families are written at the end of their index); the rotated token keeps it; a
+    later family's id sorts after it."""
+    rp = make_rp(first_party=True)
+    before = time.time_ns() // 1_000_000
+    first = tokens_in_process(app, person, rp)
+    rotated = refresh_in_process(app, rp, first["refresh_token"]).json
+    after = time.time_ns() // 1_000_000
+    time.sleep(0.002)  # the next millisecond at least
+    later = tokens_in_process(app, person, rp)
+    with app.app_context():
+        families = [
+            db.session.scalar(
+                sa.select(Token.family_id).where(
+                    Token.access_token_hash == lookup_key(issued["access_token"])
+                )
+            )
+            for issued in (first, rotated, later)
+        ]
+    family = uuid.UUID(families[0])
+    assert family.version == 7 and family.variant == uuid.RFC_4122
+    assert before <= family.int >> 80 <= after
+    assert families[1] == families[0]
+    assert families[2] > families[0]
+
+
 def test_a_token_of_the_former_form_still_works_everywhere(app, person, make_rp):
     """A pair issued before the change (43 random characters each, rows keyed by their hex
     SHA-256) is accepted by userinfo and introspection, refreshes once into a pair of
