@@ -18,7 +18,7 @@ seeded by scripts/seed_scale.py, --drop drops it at the end. Two measures meanwh
   a slow write with no timeout is the disk), rolls back, and records how long it took:
   what a request waits.
 
-Transactions cancelled at PURGE_TRANSACTION_TIMEOUT (rolled back, the batch retried) are
+Transactions cancelled at PURGE_LOCK_TIMEOUT (rolled back, the batch retried) are
 counted apart.
 """
 
@@ -164,7 +164,7 @@ class Transaction:
     writes: bool
     table: str
     steps: list[tuple[str, float]]  # (first word of each statement, or COMMIT; seconds)
-    rolled_back: bool = False  # a batch cancelled at PURGE_TRANSACTION_TIMEOUT, retried
+    rolled_back: bool = False  # a batch cancelled at PURGE_LOCK_TIMEOUT, retried
 
 
 @dataclass
@@ -435,7 +435,7 @@ def print_summary(report: dict[str, Any]) -> None:
         f"Write transactions: {writes['count']}, p50 {writes['p50_ms']} ms, p99 "
         f"{writes['p99_ms']} ms, max {writes['max_ms']} ms, over 100 ms: "
         f"{report['write_transactions_over_100ms']}, cancelled at "
-        f"PURGE_TRANSACTION_TIMEOUT and retried: {report['write_transactions_rolled_back']}\n"
+        f"PURGE_LOCK_TIMEOUT and retried: {report['write_transactions_rolled_back']}\n"
         f"Probe writes meanwhile: {probe['count']}, p50 {probe['p50_ms']} ms, p99 "
         f"{probe['p99_ms']} ms, max {probe['max_ms']} ms, over 100 ms: "
         f"{report['probe']['during_over_100ms']}, lock timeouts: "

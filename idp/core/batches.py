@@ -1,7 +1,7 @@
 """Removing many rows without holding locks for long: the periodic purges work through
-these, a small batch per transaction (PURGE_BATCH_SIZE rows), each transaction bounded in
-time (PURGE_TRANSACTION_TIMEOUT; figures in docs/benchmarks.md, measured by
-scripts/bench_purge.py on 10,000,000 tokens)."""
+these, a small batch per transaction (PURGE_BATCH_SIZE rows), none waiting long behind
+another transaction's lock (PURGE_LOCK_TIMEOUT; figures in docs/benchmarks.md, measured
+by scripts/bench_purge.py on 10,000,000 tokens)."""
 
 from __future__ import annotations
 
@@ -22,18 +22,18 @@ Result = TypeVar("Result")
 # A statement looks at most this many batches' worth of consecutive ids: where few rows are
 # expired, finding a batch would otherwise read the whole table in one transaction.
 WINDOW = 50
-# After a batch cancelled for running past its time: wait this long before the next try
-# (doubling up to LONGEST_PAUSE), so that a stalled disk serves the requests first; give up
-# the pass after GIVE_UP cancellations in a row (the next pass starts again).
+# After a batch cancelled for waiting past PURGE_LOCK_TIMEOUT: wait this long before the
+# next try (doubling up to LONGEST_PAUSE), so that the transaction holding the lock ends
+# first; give up the pass after GIVE_UP cancellations in a row (the next pass goes on).
 FIRST_PAUSE = 0.5
 LONGEST_PAUSE = 8.0
 GIVE_UP = 10
-QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement past statement_timeout
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a wait past lock_timeout
 
 
 class _Pace:
-    """The size of the next batch: halved each time a batch runs past its time (down to
-    one row), doubled back after each batch that did not (up to the configured size)."""
+    """The size of the next batch: halved each time a batch is cancelled (down to one
+    row), doubled back after each batch that was not (up to the configured size)."""
 
     def __init__(self, batch: int, what: str) -> None:
         self.batch = batch
@@ -51,8 +51,8 @@ class _Pace:
         self.cancelled += 1
         if self.cancelled >= GIVE_UP:
             log.warning(
-                "purge of %s left for the next pass: %d batches in a row ran past "
-                "PURGE_TRANSACTION_TIMEOUT",
+                "purge of %s left for the next pass: %d batches in a row waited past "
+                "PURGE_LOCK_TIMEOUT for a lock",
                 self.what,
                 self.cancelled,
             )
@@ -67,45 +67,38 @@ def _is_postgresql() -> bool:
 
 
 @contextmanager
-def _time_bounded(postgresql: bool) -> Iterator[None]:
-    """One batch's transaction, committed at the end. On PostgreSQL every statement in it
-    gets, as its statement_timeout, what is left of PURGE_TRANSACTION_TIMEOUT since the
-    transaction began: past it PostgreSQL cancels the statement and the transaction rolls
-    back, releasing its locks, rather than holding them through a stalled disk.
+def _bounded(postgresql: bool) -> Iterator[None]:
+    """One batch's transaction, committed at the end. On PostgreSQL its statements wait at
+    most PURGE_LOCK_TIMEOUT for a lock another transaction holds: past it PostgreSQL
+    cancels the statement and the batch rolls back, giving its own locks back at once,
+    instead of keeping them for as long as that other transaction runs.
 
-    Written here because PostgreSQL before 17 has no transaction_timeout and
-    SQLAlchemy has no time budget across statements."""
-    if not postgresql:
-        yield
-        db.session.commit()
-        return
-    deadline = time.monotonic() + float(current_app.config["PURGE_TRANSACTION_TIMEOUT"])
-    connection = db.session.connection()
-    # The locks go at COMMIT without waiting for the disk: a batch lost in a crash is only
-    # purged again at the next pass.
-    connection.execute(sa.text("SET LOCAL synchronous_commit = off"))
-
-    def bound(_conn, cursor, _statement, _parameters, _context, _many) -> None:
-        left = max(1, int((deadline - time.monotonic()) * 1000))
-        cursor.execute("SELECT set_config('statement_timeout', %s, true)", (f"{left}ms",))
-
-    sa.event.listen(connection, "before_cursor_execute", bound)
-    try:
-        yield
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", bound)
+    Its COMMIT does not wait for the disk: a batch lost in a crash is only purged again at
+    the next pass. (A statement_timeout was measured too, to cut batches stalled by the
+    disk: PostgreSQL only cancels between reads, so stalled statements ran up to 1.9 s
+    anyway, and the retries doubled the purge's time; docs/benchmarks.md.)"""
+    if postgresql:
+        timeout = f"{max(1, round(float(current_app.config['PURGE_LOCK_TIMEOUT']) * 1000))}ms"
+        db.session.execute(
+            sa.text(
+                "SELECT set_config('synchronous_commit', 'off', true),"
+                " set_config('lock_timeout', :timeout, true)"
+            ),
+            {"timeout": timeout},
+        )
+    yield
     db.session.commit()
 
 
 def _cancelled(error: sa.exc.DBAPIError) -> bool:
-    return getattr(error.orig, "sqlstate", None) == QUERY_CANCELED
+    return getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 def _batch(pace: _Pace, postgresql: bool, work: Callable[[int], Result]) -> Result | None:
-    """`work(size)` in one time-bounded transaction; None when it ran past its time
+    """`work(size)` in one bounded transaction; None when it waited too long for a lock
     (rolled back; then the pause, or `pace.gave_up`)."""
     try:
-        with _time_bounded(postgresql):
+        with _bounded(postgresql):
             result = work(pace.size)
     except sa.exc.OperationalError as error:
         if not _cancelled(error):
@@ -121,7 +114,7 @@ def in_batches(
     model: type[db.Model], condition: sa.ColumnElement[bool], act: Callable[[list], int], batch: int
 ) -> int:
     """Call `act(ids)` on the ids of the rows of `model` matching `condition`, at most
-    `batch` at a time, in id order; each batch its own time-bounded transaction. Returns
+    `batch` at a time, in id order; each batch its own bounded transaction. Returns
     the sum of what `act` returned. Rows added meanwhile (past the largest id at the start)
     are left."""
     low, high = db.session.execute(sa.select(sa.func.min(model.id), sa.func.max(model.id))).one()
@@ -135,7 +128,8 @@ def in_batches(
 
     def one_batch(size: int) -> tuple[int, int]:
         """(rows acted on, where the next batch starts)."""
-        upto = min(after + batch * WINDOW, high)
+        # The window shrinks with the batch after a cancellation, as the batch does.
+        upto = min(after + size * WINDOW, high)
         query = (
             sa.select(model.id)
             .where(model.id > after, model.id <= upto, condition)
@@ -178,7 +172,7 @@ def delete_limited(
 ) -> int:
     """Delete the rows of `model` matching `condition`, `batch` at a time by their key
     (for tables whose primary key is not an integer; small, short-lived tables), each
-    batch its own time-bounded transaction."""
+    batch its own bounded transaction."""
     postgresql = _is_postgresql()
     pace = _Pace(batch, model.__tablename__)
     done = 0

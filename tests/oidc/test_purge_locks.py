@@ -1,7 +1,7 @@
-"""On PostgreSQL a purge batch never keeps its locks past PURGE_TRANSACTION_TIMEOUT: a batch
-that stalls (here: behind a row another transaction holds) is rolled back and tried again,
-smaller, after a pause; after too many in a row the pass gives up and the next one
-finishes the work."""
+"""On PostgreSQL a purge batch never keeps its locks while it waits on another
+transaction's: a batch that waits past PURGE_LOCK_TIMEOUT (here: behind a row a slow
+request holds) is rolled back and tried again, smaller, after a pause; after too many in
+a row the pass gives up and the next one finishes the work."""
 
 from __future__ import annotations
 
@@ -117,8 +117,8 @@ def test_a_stalled_purge_batch_gives_its_locks_back_and_the_purge_still_finishes
     app, rp, monkeypatch
 ):
     """While a live child row is held for 2 s, the batch that must detach it is cancelled
-    at PURGE_TRANSACTION_TIMEOUT and retried: a request wanting the whole table gets it
-    within 0.5 s every time, and once the row is free the same pass purges the parent."""
+    at PURGE_LOCK_TIMEOUT and retried: a request wanting the whole table gets it within
+    0.5 s every time, and once the row is free the same pass purges the parent."""
     monkeypatch.setattr(batches, "FIRST_PAUSE", 0.05)
     parent, child = _expired_parent_with_live_child(app, rp.client_id)
     holder = _hold_row(app, child)
