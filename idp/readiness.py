@@ -139,7 +139,7 @@ def _redis(app: Flask) -> str:
 
 def _signing_keys(app: Flask) -> str:
 
-    return OK if keyring().signing else MISSING
+    return OK if keyring().schedule else MISSING
 
 
 def checks(app: Flask) -> dict[str, Callable[[Flask], str]]:

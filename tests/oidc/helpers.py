@@ -6,10 +6,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from joserfc.jwk import ECKey
+
+from idp.oidc.models import Token
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
@@ -189,3 +192,22 @@ def tokens_in_session(client, rp, scope: str = "openid") -> dict:
     answer = exchange_in_process(client.application, rp, code, verifier)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return answer.json
+
+
+def stored_token(client_id: str, account_id: int, n: int, *, live: bool, **fields):
+    """An oauth_token row (not added) whose access and refresh tokens have both expired,
+    or one still usable (its access token expired, its refresh token not: a live row all
+    the same); `n` makes its hashes and family unique."""
+    now = int(time.time())
+    old = now - 10 * 3600
+    return Token(
+        client_id=client_id,
+        account_id=account_id,
+        access_token_hash=f"{n:064x}",
+        refresh_token_hash=f"{n + 10_000:064x}",
+        family_id=f"family-{n}",
+        issued_at=old,
+        expires_in=60,
+        refresh_expires_at=now + 3600 if live else old + 3600,
+        **fields,
+    )

@@ -13,25 +13,8 @@ from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.oidc import maintenance
 from idp.oidc.models import AuthorizationCode, SessionClient, Token, UsedJti
+from tests.oidc.helpers import stored_token
 from tests.support.accounts import make_account
-
-
-def _token(client_id: str, account_id: int, n: int, *, live: bool, **fields) -> Token:
-    """A token whose access and refresh tokens have both expired, or one still usable
-    (its access token expired, its refresh token not: a live row all the same)."""
-    now = int(time.time())
-    old = now - 10 * 3600
-    return Token(
-        client_id=client_id,
-        account_id=account_id,
-        access_token_hash=f"{n:064x}",
-        refresh_token_hash=f"{n + 10_000:064x}",
-        family_id=f"family-{n}",
-        issued_at=old,
-        expires_in=60,
-        refresh_expires_at=now + 3600 if live else old + 3600,
-        **fields,
-    )
 
 
 def test_a_purge_in_batches_of_two_removes_every_expired_row_and_keeps_every_live_one(app, make_rp):
@@ -42,7 +25,7 @@ def test_a_purge_in_batches_of_two_removes_every_expired_row_and_keeps_every_liv
     old = utcnow() - timedelta(days=3)
     with app.app_context():
         # Two of every three tokens expired, interleaved with the live ones.
-        tokens = [_token(rp.client_id, account_id, n, live=n % 3 == 2) for n in range(30)]
+        tokens = [stored_token(rp.client_id, account_id, n, live=n % 3 == 2) for n in range(30)]
         tokens.append(
             Token(  # a client_credentials token: no refresh token, its access token expired
                 client_id=rp.client_id,

@@ -16,6 +16,7 @@ from idp.core import batches
 from idp.core.extensions import db
 from idp.oidc import maintenance
 from idp.oidc.models import Token
+from tests.oidc.helpers import stored_token
 from tests.support.accounts import make_account
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -31,31 +32,11 @@ def _expired_parent_with_live_child(app, client_id: str) -> tuple[int, int]:
     """An expired refresh token (the purge deletes it) rotated into a live one (the purge
     detaches it from its parent): their ids."""
     account_id = make_account(app)
-    now = int(time.time())
     with app.app_context():
-        parent = Token(
-            client_id=client_id,
-            account_id=account_id,
-            access_token_hash="a" * 64,
-            refresh_token_hash="b" * 64,
-            family_id="family",
-            issued_at=now - 10 * 3600,
-            expires_in=60,
-            refresh_expires_at=now - 3600,
-        )
+        parent = stored_token(client_id, account_id, 1, live=False)
         db.session.add(parent)
         db.session.flush()
-        child = Token(
-            client_id=client_id,
-            account_id=account_id,
-            access_token_hash="c" * 64,
-            refresh_token_hash="d" * 64,
-            family_id="family",
-            parent_id=parent.id,
-            issued_at=now,
-            expires_in=600,
-            refresh_expires_at=now + 3600,
-        )
+        child = stored_token(client_id, account_id, 2, live=True, parent_id=parent.id)
         db.session.add(child)
         db.session.commit()
         return parent.id, child.id
