@@ -5,6 +5,7 @@ from idp.accounts.models import *  # noqa: F403
 from idp.admin.models import *  # noqa: F403
 from idp.audit.models import *  # noqa: F403
 from idp.captcha.models import *  # noqa: F403
+from idp.federation.models import *  # noqa: F403
 from idp.launcher.models import *  # noqa: F403
 from idp.mail.models import *  # noqa: F403
 from idp.oidc.models import *  # noqa: F403

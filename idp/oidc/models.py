@@ -87,6 +87,9 @@ class Client(ClientMixin, db.Model):
     # OpenID Connect Dynamic Client Registration: the acr values asked when a request names
     # none. Only the two-factor class alone makes the client require two factors.
     default_acr_values: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    # OpenID Connect Dynamic Client Registration: userinfo answered as a JWT signed with
+    # this algorithm (application/jwt); None answers plain JSON.
+    userinfo_signed_response_alg: Mapped[str | None] = mapped_column(String(8))
 
     # --- Authlib ClientMixin -------------------------------------------------
     def get_client_id(self) -> str:
@@ -279,6 +282,9 @@ class Token(TokenMixin, db.Model):
     # The token response this refresh token's rotation gave, sealed, kept for
     # REFRESH_TOKEN_REUSE_GRACE seconds: a client that lost it may ask again.
     retry_answer: Mapped[str | None] = mapped_column(Text)
+    # The "userinfo" member of the authorization request's claims parameter (OpenID
+    # Connect Core 5.5), carried from the code to its tokens; None when none was asked.
+    claims: Mapped[dict | None] = mapped_column(JSON)
 
     # Joined so that the single lookup of a token brings its client and account.
     client: Mapped[Client] = relationship(lazy="joined")
