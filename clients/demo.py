@@ -1,9 +1,13 @@
-"""The demo's set-up: registers the three services as clients of Compte (idempotent).
+"""The demo's set-up: registers the three services as clients of Compte (idempotent), and
+a simulated FranceConnect that people may sign in through.
 
 `python -m clients.demo register` (called by scripts/demo) creates, or on later runs
 reuses and updates, one first-party client per service with its redirect, logout URIs and
 launcher entry, and keeps their credentials in instance/demo-clients.json. It also creates
-a demo account on the first run.
+a demo account on the first run. Then the simulated FranceConnect (clients/demo_upstream.py):
+a second Compte on port 5004 with a citizen's account and a client for the first Compte,
+declared in the first Compte as the provider "franceconnect".
+`python -m clients.demo upstream-env` prints the settings that second Compte runs with.
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ from typing import Any
 from flask import Flask
 
 from clients.common.demo_person import DEMO_EMAIL
+from clients.demo_upstream import (
+    CITIZEN,
+    register_franceconnect,
+    upstream_app,
+    upstream_environment,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = ROOT / "instance" / "demo-clients.json"
@@ -137,8 +147,13 @@ def ensure_demo_account(app: Flask) -> bool:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["upstream-env"]:
+        # One NAME=value a line, for scripts/demo (`env "${lines[@]}" compte …`).
+        for name, value in upstream_environment().items():
+            print(f"{name}={value}")
+        return 0
     if argv[:1] != ["register"]:
-        print("usage: python -m clients.demo register", file=sys.stderr)
+        print("usage: python -m clients.demo register | upstream-env", file=sys.stderr)
         return 2
     from idp import create_app
 
@@ -149,6 +164,9 @@ def main(argv: list[str]) -> int:
     created = ensure_demo_account(app)
     state = "created" if created else "kept"
     print(f"  demo account {state}: {DEMO_ACCOUNT['email']} / {DEMO_ACCOUNT['password']}")
+    upstream = register_franceconnect(app, upstream_app())
+    print(f"  simulated FranceConnect {upstream['issuer']}: client {upstream['client_id']}")
+    print(f"  its citizen: {CITIZEN['email']} / {CITIZEN['password']}")
     return 0
 
 

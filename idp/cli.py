@@ -22,9 +22,11 @@ from idp.audit import cli as audit_cli
 from idp.core import settings_cli
 from idp.core.cli import AppContext, pass_app
 from idp.core.request_log import RedactingRequestHandler
+from idp.federation import cli as federation_cli
 from idp.mail import cli as mail_cli
 from idp.mail.sink import MailSink
 from idp.oidc import cli as oidc_cli
+from idp.organizations import cli as organizations_cli
 
 
 @click.group()
@@ -133,7 +135,16 @@ def mailsink(ctx: AppContext, port: int, host: str, directory: str | None) -> No
             pass
 
 
-for area_cli in (settings_cli, accounts_cli, oidc_cli, admin_cli, audit_cli, mail_cli):
+for area_cli in (
+    settings_cli,
+    accounts_cli,
+    oidc_cli,
+    federation_cli,
+    organizations_cli,
+    admin_cli,
+    audit_cli,
+    mail_cli,
+):
     area_cli.register(main)
 
 if __name__ == "__main__":  # pragma: no cover

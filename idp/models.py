@@ -9,3 +9,4 @@ from idp.federation.models import *  # noqa: F403
 from idp.launcher.models import *  # noqa: F403
 from idp.mail.models import *  # noqa: F403
 from idp.oidc.models import *  # noqa: F403
+from idp.organizations.models import *  # noqa: F403

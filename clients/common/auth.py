@@ -7,6 +7,7 @@ JWKS. The tokens live in the LoginSession row; the cookie only names that row.
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 import secrets
 import time
@@ -130,6 +131,11 @@ def login_required(view: Callable) -> Callable:
 def finish_login() -> str:
     """Handle the callback: exchange the code, validate the ID token, open the session."""
     client = compte()
+    # RFC 9207: Compte names itself in every authorization response; an answer naming
+    # another issuer is a mix-up (a response from elsewhere replayed here): refused.
+    issuer = request.args.get("iss")
+    if issuer is not None and not hmac.compare_digest(issuer, current_app.config["ISSUER"]):
+        raise OAuthError(error="invalid_issuer", description="iss is not Compte's issuer")
     token = client.authorize_access_token()  # validates state, PKCE, ID token, nonce
     claims = dict(token.get("userinfo") or {})
     try:

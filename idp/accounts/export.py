@@ -31,6 +31,7 @@ ACCOUNT_FIELDS = (
     "given_name",
     "family_name",
     "birth_name",
+    "usual_name",
     "birthdate",
     "email",
     "email_confirmed_at",
@@ -46,6 +47,8 @@ ACCOUNT_FIELDS = (
     "last_login_at",
     "locked_at",
     "is_admin",
+    "organizational_unit",
+    "belonging_population",
     "terms_version",
     "terms_accepted_at",
 )

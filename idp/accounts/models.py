@@ -46,6 +46,15 @@ class Account(UserMixin, db.Model):
     nir: Mapped[str | None] = mapped_column(String(15), unique=True)
     address: Mapped[str | None] = mapped_column(Text)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The name the person uses day to day, when it is not the family name (`usual_name`).
+    usual_name: Mapped[str | None] = mapped_column(String(100))
+    # Set by an administrator (idp/organizations): the account's organisation, winning over
+    # its e-mail's domain; its unit (ministry, direction, service) and population (agent…).
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL"), index=True
+    )
+    organizational_unit: Mapped[str | None] = mapped_column(String(200))
+    belonging_population: Mapped[str | None] = mapped_column(String(50))
 
     password_hash: Mapped[str] = mapped_column(String(100), nullable=False)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -46,3 +46,19 @@ def dummy_hash(rounds: int) -> str:
 
 
 _DUMMY: dict[int, str] = {}
+
+# An account made through an upstream provider (idp/federation) may have no password: its
+# password_hash is then a well-formed bcrypt hash whose digest is all zero bits (31 "."),
+# which no password can produce. Checking a password against it costs one bcrypt check as
+# usual (no timing difference) and always fails; "Mot de passe oublié" sets a real one.
+NO_PASSWORD_DIGEST = "." * 31
+
+
+def no_password_hash(rounds: int) -> str:
+    """The password_hash of an account without a password (see NO_PASSWORD_DIGEST)."""
+    return bcrypt.gensalt(rounds).decode("ascii") + NO_PASSWORD_DIGEST
+
+
+def has_password(password_hash: str | None) -> bool:
+    """False for an account without a password (NO_PASSWORD_DIGEST) or an empty hash."""
+    return bool(password_hash) and not password_hash.endswith(NO_PASSWORD_DIGEST)

@@ -36,6 +36,7 @@ IDENTITY_FIELDS = (
     "civility",
     "given_name",
     "family_name",
+    "usual_name",
     "birth_name",
     "birthdate",
     "phone",

@@ -5,7 +5,7 @@ the account is not signed in yet: `begin()` keeps a pending sign-in in the brows
 session (the account, its session epoch, the methods used so far, where to go next), and
 the page /login/verify (idp/accounts/views/second_factor.py) asks for one of the account's
 factors. `complete()` then opens the session with the methods of both steps in its `amr`
-(RFC 8176), "mfa" included.
+(RFC 8176 and ProConnect values: idp/accounts/factors/amr.py), "mfa" included.
 
 A step-up is the same step for a person already signed in whose session lacks a second
 factor, when a service asks for one (acr_values, a client that requires it) or /admin
@@ -24,14 +24,15 @@ from flask import session, url_for
 
 from idp import audit
 from idp.accounts import factors, login
+from idp.accounts.factors import amr as methods_table
 from idp.accounts.models import Account
 from idp.accounts.redirects import safe_next
 from idp.core.extensions import db
 
 PENDING_KEY = "second_factor"
 PENDING_LIFETIME = 600  # seconds to give the second factor after the password
-# The methods that make a sign-in multi-factor by themselves (RFC 8176).
-MFA = "mfa"
+# The value that says two different factors were used (RFC 8176 and ProConnect alike).
+MFA = methods_table.MFA
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,11 @@ class Pending:
 
 
 def combine(first: list[str], methods: list[str]) -> list[str]:
-    """The `amr` of a sign-in made of `first` then `methods`: each method once, in order,
-    and "mfa" when two different factors were used."""
+    """The `amr` of a sign-in made of `first` then `methods`: each value once, in order,
+    and "mfa" last when two different factors were used (aliases such as "otp" and
+    "totp" are one factor: idp/accounts/factors/amr.py)."""
     amr = list(dict.fromkeys([*first, *methods]))
-    if MFA not in amr and len({m for m in amr if m != MFA}) >= 2:
+    if MFA not in amr and len(methods_table.factors(amr)) >= 2:
         amr.append(MFA)
     return amr
 

@@ -46,7 +46,7 @@ from idp.accounts.models import Account, BrowserSession
 from idp.audit import record
 from idp.core.clock import utcnow
 from idp.core.extensions import db, login_manager
-from idp.core.signals import answers
+from idp.core.signals import answers, first_answer
 
 # What Compte keeps in the cookie about a login (Flask-Login adds _user_id, _fresh, _id).
 SESSION_KEYS = ("sid", "auth_time", "amr", "oidc_reauth", "remember_until")
@@ -317,6 +317,15 @@ def finish_logout(redirect_uri: str | None = None, *, everywhere: bool = False) 
     services = sum(plan.services for plan in found)
     told = list(dict.fromkeys(name for plan in found for name in plan.told))
     untold = [n for n in dict.fromkeys(n for p in found for n in p.untold) if n not in told]
+    # Opened through an upstream provider (idp/federation): its session ends too, once the
+    # services are told; the provider sends the browser back to Compte.
+    upstream = first_answer(
+        signals.upstream_logout,
+        account=account,
+        redirect_uri=redirect_uri,
+        page={"told": told, "untold": untold, "everywhere": everywhere},
+    )
+    redirect_uri = upstream or redirect_uri
     if account is not None:
         record("logout", account=account, sid_known=bool(sid), clients=services)
         end_sessions(  # commits the event with the sessions' end

@@ -29,6 +29,11 @@ logout_requested = _signals.signal("logout-requested")
 # sids: return {sid: [names of the services that received a code in that session]} (the
 # sessions page lists them under each browser).
 session_services = _signals.signal("session-services")
+# account (or None), redirect_uri, page: this browser is logging out of Compte. When its
+# session was opened through an upstream provider, return the address of that provider's
+# logout (it comes back to Compte, which then shows `page` — told, untold, everywhere — or
+# goes on to `redirect_uri`), else None.
+upstream_logout = _signals.signal("upstream-logout")
 
 # --- The account's life ---------------------------------------------------------------------
 # account: about to be deleted; remove the rows of other areas that name it without a

@@ -28,6 +28,10 @@ from idp.oidc.client_registration_endpoints import issue_initial_access_token
 from idp.oidc.client_rules import ClientError
 from idp.oidc.clients import client_settings, create_client, get_client, list_clients, name_taken
 
+# How userinfo may answer: plain JSON ("none"), or a JWT signed with one of Compte's algorithms
+# (those the settings switch off are refused by idp.oidc.clients with a clear message).
+USERINFO_ALGS = ("none", *SUPPORTED.signing_algs)
+
 
 @click.group()
 def clients() -> None:
@@ -62,6 +66,15 @@ def clients() -> None:
 )
 @click.option(
     "--id-token-alg", type=click.Choice(SUPPORTED.signing_algs), default=DEFAULT_SIGNING_ALG
+)
+@click.option(
+    "--userinfo-alg",
+    "--userinfo-signed-response-alg",
+    "userinfo_alg",
+    type=click.Choice(USERINFO_ALGS),
+    default="none",
+    show_default=True,
+    help="Userinfo answers signed (a JWT) with this algorithm; none: plain JSON.",
 )
 @click.option("--subject-type", type=click.Choice(SUPPORTED.subject_types), default="public")
 @click.option(
@@ -98,6 +111,7 @@ def add_client(ctx: AppContext, **options) -> None:
                 first_party=options["first_party"],
                 require_mfa=options["require_mfa"],
                 id_token_alg=options["id_token_alg"],
+                userinfo_alg=options["userinfo_alg"],
                 subject_type=options["subject_type"],
                 access_token_format=options["access_token_format"],
                 jwks=jwks,
@@ -233,6 +247,13 @@ def _opt_uri(value: str | None) -> str | None:
 @click.option("--first-party/--not-first-party", default=None)
 @click.option("--require-mfa/--no-require-mfa", default=None, help="Second factor required.")
 @click.option("--id-token-alg", type=click.Choice(SUPPORTED.signing_algs))
+@click.option(
+    "--userinfo-alg",
+    "--userinfo-signed-response-alg",
+    "userinfo_alg",
+    type=click.Choice(USERINFO_ALGS),
+    help="Userinfo answers signed with this algorithm; none: plain JSON.",
+)
 @click.option("--pairwise/--public", "pairwise", default=None, help="Subject type.")
 @click.option("--access-token-format", type=click.Choice(SUPPORTED.access_token_formats))
 @click.option("--jwks", help="JWKS as JSON, or @FILE.")
@@ -255,6 +276,7 @@ def clients_update(ctx: AppContext, client_id: str, as_json: bool, **options: An
         "name",
         "auth_method",
         "id_token_alg",
+        "userinfo_alg",
         "access_token_format",
         "first_party",
         "require_mfa",

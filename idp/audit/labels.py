@@ -87,6 +87,18 @@ LABELS = {
     "admin.initial_access_token.created": _l("Jeton d'enregistrement d'application créé"),
     "admin.initial_access_token.revoked": _l("Jeton d'enregistrement d'application révoqué"),
     "admin.mail.sent_again": _l("Courriel renvoyé par un administrateur"),
+    "admin.organization.created": _l("Organisation ajoutée par un administrateur"),
+    "admin.organization.updated": _l("Organisation modifiée par un administrateur"),
+    "admin.organization.deleted": _l("Organisation supprimée par un administrateur"),
+    "admin.user.organization_set": _l("Organisation du compte choisie par un administrateur"),
+    "provider.added": _l("Fournisseur d'identité externe déclaré"),
+    "provider.updated": _l("Fournisseur d'identité externe modifié"),
+    "provider.disabled": _l("Fournisseur d'identité externe désactivé"),
+    "provider.enabled": _l("Fournisseur d'identité externe réactivé"),
+    "provider.removed": _l("Fournisseur d'identité externe supprimé"),
+    "federation.linked": _l("Connexion via un service externe ajoutée"),
+    "federation.unlinked": _l("Connexion via un service externe retirée"),
+    "federation.failed": _l("Échec de connexion via un service externe"),
 }
 
 # A finer label when the details say more: a refreshed access is not a new sign-in.

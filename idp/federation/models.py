@@ -11,7 +11,7 @@ from idp.accounts.models import Account
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 
-__all__ = ["UpstreamLink", "UpstreamProvider"]
+__all__ = ["UpstreamLink", "UpstreamProvider", "UpstreamSession"]
 
 # The kinds of upstream provider: the State's two federations have their own defaults
 # (endpoints, acr, claims, official button); "oidc" is any OpenID provider.
@@ -65,3 +65,24 @@ class UpstreamLink(db.Model):
 
     provider: Mapped[UpstreamProvider] = relationship(lazy="joined")
     account: Mapped[Account] = relationship()
+
+
+class UpstreamSession(db.Model):
+    """A Compte sign-in made through an upstream provider, with the ID token the provider
+    issued (sealed): sent back as `id_token_hint` to end the upstream session when the
+    person logs out of Compte. The browser's session names the row; it goes at logout, or
+    once older than any Compte session can live (idp/federation/upstream_logout.py)."""
+
+    __tablename__ = "upstream_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("upstream_provider.id", ondelete="CASCADE"), nullable=False
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    id_token_sealed: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, nullable=False)
+
+    provider: Mapped[UpstreamProvider] = relationship(lazy="joined")

@@ -56,6 +56,10 @@ MAX_LENGTH: dict[str, int] = {
 ASSERTION_CLAIM_LENGTH: dict[str, int] = {"sub": 64, "iss": 64, "jti": 255}
 # Parameters whose value is JSON: pretty-printed JSON may hold tabs and line breaks.
 JSON_PARAMETERS = frozenset({"claims"})
+# How deeply their objects and arrays may nest (a claims request needs 5: its members,
+# a claim's request, its `values`, one structured value): deeper is no genuine request,
+# and nesting in the thousands exhausts the JSON decoder's recursion (a 500).
+MAX_JSON_DEPTH = 8
 # RFC 7636 4.1/4.2: 43 to 128 unreserved characters. fullmatch, never `$`, which also
 # matches before a final line break (Authlib's pattern lets "…\n" through).
 PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
@@ -107,11 +111,31 @@ def _json_problem(value: str) -> str | None:
         data = json.loads(value)
     except ValueError:
         return "not valid JSON"
+    except RecursionError:
+        return "nested too deeply"
     if not isinstance(data, dict):
         return "must be a JSON object"
+    if json_depth(data) > MAX_JSON_DEPTH:
+        return "nested too deeply"
     if not clean_json(data):
         return "forbidden character"
     return None
+
+
+def json_depth(data: Any) -> int:
+    """How many objects and arrays nest in `data` at its deepest (0 for a plain value).
+    Without recursion: the decoder may have just let through a nesting near its limit."""
+    deepest, pending = 0, [(data, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth + 1)
+            pending.extend((inner, depth + 1) for inner in _inside(item))
+    return deepest
+
+
+def _inside(item: dict | list) -> Iterable[Any]:
+    return item.values() if isinstance(item, dict) else item
 
 
 def clean_json(data: Any) -> bool:

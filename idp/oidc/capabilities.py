@@ -11,6 +11,17 @@ from flask import current_app
 
 # Every scope Compte knows. "nir" releases the social security number: never a default.
 # "launcher" reads the service launcher API; "invitations" lets a service client invite.
+# "organization" releases the organisation's claims; ProConnect asks each of its claims
+# by a scope of the claim's own name (PROCONNECT_SCOPES).
+PROCONNECT_SCOPES = (
+    "given_name",
+    "usual_name",
+    "uid",
+    "siret",
+    "siren",
+    "organizational_unit",
+    "belonging_population",
+)
 KNOWN_SCOPES = (
     "openid",
     "profile",
@@ -19,10 +30,22 @@ KNOWN_SCOPES = (
     "address",
     "offline_access",
     "launcher",
+    "organization",
+    *PROCONNECT_SCOPES,
     "nir",
     "invitations",
 )
-DEFAULT_SCOPES = ("openid", "profile", "email", "phone", "address", "offline_access", "launcher")
+DEFAULT_SCOPES = (
+    "openid",
+    "profile",
+    "email",
+    "phone",
+    "address",
+    "offline_access",
+    "launcher",
+    "organization",
+    *PROCONNECT_SCOPES,
+)
 # Scopes of service clients only: not advertised, never self-registered.
 PRIVATE_SCOPES = ("invitations",)
 # Scopes a self-registered (RFC 7591) client may ask for: never nir nor invitations.
@@ -55,8 +78,11 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
         "updated_at",
     ),
     "email": ("email", "email_verified"),
-    "phone": ("phone_number", "phone_number_verified"),
+    # `phone` is ProConnect's name for the number (docs/oidc.md "Claims and their sources").
+    "phone": ("phone_number", "phone_number_verified", "phone"),
     "address": ("address",),
+    "organization": ("siret", "siren", "organizational_unit", "belonging_population"),
+    **{scope: (scope,) for scope in PROCONNECT_SCOPES},
     "nir": ("nir",),
 }
 # Authentication context classes (docs/oidc.md "Authentication methods"): a sign-in with

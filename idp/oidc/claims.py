@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -18,7 +19,9 @@ from flask_babel import lazy_gettext as _l
 
 from idp.accounts.models import Account
 from idp.oidc.capabilities import SCOPE_CLAIMS
+from idp.oidc.claims_request import releasable, scopes_releasing
 from idp.oidc.models import Client
+from idp.organizations import services as organizations
 
 # What the consent page says each scope gives, in plain words.
 SCOPE_DESCRIPTIONS = {
@@ -29,8 +32,42 @@ SCOPE_DESCRIPTIONS = {
     "nir": _l("Votre numéro de sécurité sociale"),
     "offline_access": _l("L’accès à ces informations même quand vous n’êtes pas connecté(e)"),
     "launcher": _l("La liste de vos services"),
+    "organization": _l("Votre organisation (SIRET), votre service et votre statut"),
+    "given_name": _l("Votre prénom"),
+    "usual_name": _l("Votre nom d’usage"),
+    "uid": _l("Votre identifiant"),
+    "siret": _l("Le numéro SIRET de votre organisation"),
+    "siren": _l("Le numéro SIREN de votre organisation"),
+    "organizational_unit": _l("Votre service (ministère, direction…)"),
+    "belonging_population": _l("Votre statut (agent, prestataire, stagiaire…)"),
 }
 GENDERS = {"mme": "female", "m": "male"}
+# The claims read from the person's organisation (one query), and the scopes releasing them.
+ORGANIZATION_ROW_CLAIMS = frozenset(("siret", "siren", "organizational_unit"))
+ORGANIZATION_SCOPES = frozenset(
+    scope for scope, names in SCOPE_CLAIMS.items() if not ORGANIZATION_ROW_CLAIMS.isdisjoint(names)
+)
+# What the consent page says of a claim asked one by one (the claims request parameter)
+# beyond the scopes asked; a claim without its own words is described by its scope's.
+CLAIM_DESCRIPTIONS = {
+    "name": _l("Votre nom complet"),
+    "given_name": _l("Votre prénom"),
+    "family_name": _l("Votre nom de famille"),
+    "birth_family_name": _l("Votre nom de naissance"),
+    "usual_name": _l("Votre nom d’usage"),
+    "gender": _l("Votre civilité"),
+    "birthdate": _l("Votre date de naissance"),
+    "locale": _l("Votre langue"),
+    "updated_at": _l("La date de création de votre compte"),
+    "email": _l("Votre adresse électronique"),
+    "email_verified": _l("Si votre adresse électronique a été vérifiée"),
+    "phone_number": _l("Votre numéro de téléphone"),
+    "phone_number_verified": _l("Si votre numéro de téléphone a été vérifié"),
+    "address": _l("Votre adresse postale"),
+    "nir": _l("Votre numéro de sécurité sociale"),
+    "uid": _l("Votre identifiant"),
+    "siret": _l("Le numéro SIRET de votre organisation"),
+}
 
 
 def sector_of(client: Client) -> str:
@@ -58,8 +95,23 @@ def _timestamp(value: datetime | None) -> int | None:
     )
 
 
-def all_claims(account: Account, client: Client | None) -> dict:
-    """Every claim Compte could release about the account (filtered by scope later)."""
+def _reads_organization(client: Client | None, wanted: Iterable[str] | None) -> bool:
+    """Whether the organisation's claims are worth their query: some are `wanted`, or,
+    when the caller does not say, the client may be given one (its allowed scopes)."""
+    if wanted is not None:
+        return not ORGANIZATION_ROW_CLAIMS.isdisjoint(wanted)
+    if client is None:
+        return True
+    return not ORGANIZATION_SCOPES.isdisjoint(scope_to_list(client.scope) or [])
+
+
+def all_claims(
+    account: Account, client: Client | None, wanted: Iterable[str] | None = None
+) -> dict:
+    """Every claim Compte could release about the account (filtered by scope later).
+    `wanted`: the names the caller may release, when it knows them; the organisation's
+    claims (a query: userinfo is answered per request, on the lean path too) are looked up
+    only when one of them is wanted or, without `wanted`, when the client may have them."""
     claims: dict = {
         "sub": subject_for(account, client),
         "name": account.display_name,
@@ -75,28 +127,54 @@ def all_claims(account: Account, client: Client | None) -> dict:
         "phone_number_verified": False if (account.mobile or account.phone) else None,
         "address": {"formatted": account.address} if account.address else None,
         "nir": account.nir,
+        # ProConnect's claims (docs/oidc.md "Claims and their sources").
+        "usual_name": account.usual_name or account.family_name,
+        "phone": account.mobile or account.phone,
+        "organizational_unit": account.organizational_unit,
+        "belonging_population": account.belonging_population,
     }
+    claims["uid"] = claims["sub"]
     if account.birth_name:
         claims["birth_family_name"] = account.birth_name
+    if _reads_organization(client, wanted):  # the lazy lookup: only when it may be released
+        claims.update(organizations.claims_of(account))
     return {key: value for key, value in claims.items() if value is not None}
 
 
-def user_info(account: Account, client: Client | None, scope: str) -> UserInfo:
-    """The claims released for `scope` (`sub` always). `nir` only with the nir scope."""
-    claims = all_claims(account, client)
+def user_info(
+    account: Account, client: Client | None, scope: str, requested: dict | None = None
+) -> UserInfo:
+    """The claims released for `scope` (`sub` always), and those `requested` one by one
+    (a member of the claims request parameter) that the client may have (its allowed
+    scopes: `nir` only for a client allowed the nir scope)."""
+    allowed = releasable(requested, client.scope if client else "") if requested else []
+    wanted = [n for s in scope_to_list(scope) or [] for n in SCOPE_CLAIMS.get(s, ())]
+    claims = all_claims(account, client, [*wanted, *allowed])
     info = UserInfo(claims).filter(scope)
     # Authlib knows the standard claims of OpenID Connect Core 5.4; ours (nir,
     # birth_family_name) come from the table of idp.oidc.capabilities.
-    for requested in scope_to_list(scope) or []:
-        for name in SCOPE_CLAIMS.get(requested, ()):
+    for granted in scope_to_list(scope) or []:
+        for name in SCOPE_CLAIMS.get(granted, ()):
             if name in claims and name not in info:
                 info[name] = claims[name]
+    for name in allowed:
+        if name in claims:
+            info[name] = claims[name]
     info["sub"] = claims["sub"]
     return info
 
 
-def describe_scopes(scope: str) -> list[str]:
-    """Plain-words lines for the consent page, one per scope that releases something."""
-    return [
-        str(SCOPE_DESCRIPTIONS[s]) for s in scope_to_list(scope) or [] if s in SCOPE_DESCRIPTIONS
-    ]
+def describe_scopes(scope: str, claims: Iterable[str] = ()) -> list[str]:
+    """Plain-words lines for the consent page, one per scope that releases something, then
+    one per claim asked beyond those scopes (`claims`), each line once."""
+    lines = [SCOPE_DESCRIPTIONS[s] for s in scope_to_list(scope) or [] if s in SCOPE_DESCRIPTIONS]
+    for claim in claims:
+        words = CLAIM_DESCRIPTIONS.get(claim)
+        if words is None:  # a claim without words of its own: its scope's
+            words = next(
+                (SCOPE_DESCRIPTIONS[s] for s in scopes_releasing(claim) if s in SCOPE_DESCRIPTIONS),
+                None,
+            )
+        if words is not None:
+            lines.append(words)
+    return list(dict.fromkeys(str(line) for line in lines))

@@ -12,8 +12,9 @@ from idp.core.cli import AppContext, echo_json, pass_app
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.core.sealing import reseal_column, sealer
+from idp.federation.models import UpstreamProvider, UpstreamSession
 from idp.mail.models import OutboxMessage
-from idp.oidc import maintenance
+from idp.oidc import maintenance, proconnect_cli
 from idp.oidc.keys import activation_delay, rotate_keys
 from idp.oidc.models import SigningKey, Token
 
@@ -106,6 +107,8 @@ def rewrap(ctx: AppContext) -> None:
             "mail_bodies": reseal_column(OutboxMessage.sealed_body),
             "refresh_answers": reseal_column(Token.retry_answer),
             "totp_secrets": reseal_column(TotpFactor.secret_sealed),
+            "provider_secrets": reseal_column(UpstreamProvider.client_secret_sealed),
+            "upstream_id_tokens": reseal_column(UpstreamSession.id_token_sealed),
         }
         record("keys.rewrapped", kek=sealer().fingerprints[0], **counts)
         db.session.commit()
@@ -130,3 +133,4 @@ def purge(ctx: AppContext) -> None:
 def register(main: click.Group) -> None:
     main.add_command(keys)
     main.add_command(oidc_group)
+    proconnect_cli.register(main)

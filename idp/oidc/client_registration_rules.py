@@ -60,6 +60,8 @@ def server_metadata(caps: Capabilities) -> dict:
         "token_endpoint_auth_methods_supported": list(caps.auth_methods),
         "response_types_supported": list(caps.response_types),
         "id_token_signing_alg_values_supported": list(caps.signing_algs),
+        # Checked by Authlib: an unknown userinfo_signed_response_alg is invalid metadata.
+        "userinfo_signing_alg_values_supported": list(caps.signing_algs),
         "subject_types_supported": list(caps.subject_types),
     }
 
@@ -91,6 +93,7 @@ STRING_FIELDS = (
     "software_id",
     "software_version",
     "id_token_signed_response_alg",
+    "userinfo_signed_response_alg",
     "subject_type",
 )
 LIST_FIELDS = (
@@ -162,6 +165,8 @@ def client_fields(metadata: dict, exclude_id: int | None = None) -> dict:
         "software_id": metadata.get("software_id"),
         "software_version": metadata.get("software_version"),
         "id_token_alg": metadata.get("id_token_signed_response_alg") or DEFAULT_SIGNING_ALG,
+        # Absent: plain JSON (an update that leaves it out goes back to JSON, RFC 7592).
+        "userinfo_alg": metadata.get("userinfo_signed_response_alg"),
         "subject_type": metadata.get("subject_type") or "public",
         "jwks": metadata.get("jwks"),
         "jwks_uri": metadata.get("jwks_uri"),

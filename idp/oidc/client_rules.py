@@ -121,6 +121,18 @@ def check_choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     return value
 
 
+# Userinfo answered as plain JSON: no algorithm (the console and the admin form may say so).
+UNSIGNED = ("", "none")
+
+
+def check_userinfo_alg(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
+    """How userinfo answers a client: None for plain JSON, else an algorithm Compte signs
+    with (`allowed`), whose key signs the JWT (OpenID Connect Core 5.3.2)."""
+    if value is None or value in UNSIGNED:
+        return None
+    return check_choice(value, allowed, field)
+
+
 def check_acr_values(values: Iterable[str] | None, field: str) -> list[str]:
     """Authentication context classes Compte knows (capabilities.ACR_VALUES), each once."""
     checked = []

@@ -38,6 +38,7 @@ from idp.oidc.client_rules import (
     check_length,
     check_optional_uri,
     check_uris,
+    check_userinfo_alg,
     normalise_scopes,
 )
 from idp.oidc.models import (
@@ -111,6 +112,7 @@ def create_client(
     grant_types: Iterable[str] = ("authorization_code", "refresh_token"),
     first_party: bool = False,
     id_token_alg: str = DEFAULT_SIGNING_ALG,
+    userinfo_alg: str | None = None,
     subject_type: str = "public",
     access_token_format: str = "opaque",  # noqa: S107
     jwks: dict | None = None,
@@ -144,6 +146,9 @@ def create_client(
         scope=normalise_scopes(scopes),
         first_party=bool(first_party),
         id_token_signed_response_alg=check_choice(id_token_alg, caps.signing_algs, "id_token_alg"),
+        userinfo_signed_response_alg=check_userinfo_alg(
+            userinfo_alg, caps.signing_algs, "userinfo_alg"
+        ),
         subject_type=check_choice(subject_type, caps.subject_types, "subject_type"),
         access_token_format=check_choice(
             access_token_format, caps.access_token_formats, "access_token_format"
@@ -174,6 +179,7 @@ _FIELD_MAP = {
     "auth_method": "token_endpoint_auth_method",
     "scopes": "scope",
     "id_token_alg": "id_token_signed_response_alg",
+    "userinfo_alg": "userinfo_signed_response_alg",
 }
 
 
@@ -201,6 +207,8 @@ def update_client(client: Client, **fields: Any) -> Client:
             client.response_types = ["code"] if "authorization_code" in value else []
         elif key == "id_token_alg":
             value = check_choice(value, caps.signing_algs, key)
+        elif key == "userinfo_alg":
+            value = check_userinfo_alg(value, caps.signing_algs, key)
         elif key == "subject_type":
             value = check_choice(value, caps.subject_types, key)
         elif key == "access_token_format":
@@ -284,6 +292,7 @@ def client_settings(client: Client) -> dict:
         "grant_types": list(client.grant_types or []),
         "first_party": client.first_party,
         "id_token_alg": client.id_token_signed_response_alg,
+        "userinfo_alg": client.userinfo_signed_response_alg,
         "subject_type": client.subject_type,
         "access_token_format": client.access_token_format,
         "require_mfa": client.requires_mfa,

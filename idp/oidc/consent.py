@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,10 +26,14 @@ def find_consent(account: Account, client_id: str) -> Consent | None:
     )
 
 
-def needs_consent(account: Account, client: Client, scope: str) -> bool:
-    """True when the person must be asked: first-party clients never ask."""
+def needs_consent(account: Account, client: Client, scope: str, claims: Sequence[str] = ()) -> bool:
+    """True when the person must be asked: first-party clients never ask. A consent is
+    remembered for scopes only: claims asked one by one beyond them (`claims`, the claims
+    request parameter) are asked each time."""
     if client.first_party:
         return False
+    if claims:
+        return True
     wanted = set(scope_to_list(scope) or []) - SILENT_SCOPES
     consent = find_consent(account, client.client_id)
     if consent is None or consent.revoked_at is not None:
@@ -36,9 +41,11 @@ def needs_consent(account: Account, client: Client, scope: str) -> bool:
     return not wanted.issubset(set(consent.scopes.split()))
 
 
-def grant_consent(account: Account, client: Client, scope: str) -> Consent:
-    """Remember that the person accepted `scope` for `client` (adds to earlier scopes).
-    Audited; the caller commits."""
+def grant_consent(
+    account: Account, client: Client, scope: str, claims: Sequence[str] = ()
+) -> Consent:
+    """Remember that the person accepted `scope` for `client` (adds to earlier scopes);
+    `claims` accepted beyond them are audited, not remembered. The caller commits."""
     consent = find_consent(account, client.client_id)
     scopes = scope_to_list(scope) or []
     if consent is None:
@@ -48,7 +55,14 @@ def grant_consent(account: Account, client: Client, scope: str) -> Consent:
     consent.scopes = " ".join(dict.fromkeys([*previous, *scopes]))
     consent.granted_at = utcnow()
     consent.revoked_at = None
-    record("consent.granted", account=account, client_id=client.client_id, scope=consent.scopes)
+    details = {"claims": list(claims)} if claims else {}
+    record(
+        "consent.granted",
+        account=account,
+        client_id=client.client_id,
+        scope=consent.scopes,
+        **details,
+    )
     return consent
 
 

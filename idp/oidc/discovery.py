@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from authlib.oauth2 import rfc9207
 from authlib.oidc.discovery import OpenIDProviderMetadata
 from flask import Flask
 
@@ -40,6 +41,8 @@ def metadata(issuer: str, caps: Capabilities) -> dict:
         "grant_types_supported": list(caps.grant_types),
         "subject_types_supported": list(caps.subject_types),
         "id_token_signing_alg_values_supported": list(caps.signing_algs),
+        # A client may ask for signed userinfo answers (userinfo_signed_response_alg).
+        "userinfo_signing_alg_values_supported": list(caps.signing_algs),
         "token_endpoint_auth_methods_supported": list(caps.auth_methods),
         "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_SIGNING_ALGS),
         "revocation_endpoint_auth_methods_supported": list(caps.auth_methods),
@@ -47,7 +50,7 @@ def metadata(issuer: str, caps: Capabilities) -> dict:
         "code_challenge_methods_supported": list(caps.code_challenge_methods),
         "claims_supported": list(caps.claims),
         "claim_types_supported": ["normal"],
-        "claims_parameter_supported": False,
+        "claims_parameter_supported": True,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "prompt_values_supported": ["none", "login", "consent"],
@@ -59,9 +62,10 @@ def metadata(issuer: str, caps: Capabilities) -> dict:
         "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": True,
         "frontchannel_logout_session_supported": True,
-        "authorization_response_iss_parameter_supported": False,
+        # RFC 9207: every authorization response carries `iss` (idp/oidc/server.py).
+        "authorization_response_iss_parameter_supported": True,
     }
-    OpenIDProviderMetadata(data).validate()
+    OpenIDProviderMetadata(data).validate(metadata_classes=[rfc9207.AuthorizationServerMetadata])
     return data
 
 

@@ -12,13 +12,14 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core import UserInfoEndpoint as _UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
 from flask import current_app, g
+from joserfc.jwk import KeySet
 
 from idp.accounts.models import Account
 from idp.audit import record
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.oidc import tokens, validity
-from idp.oidc.capabilities import DEFAULT_SIGNING_ALG, SUPPORTED
+from idp.oidc.capabilities import SUPPORTED
 from idp.oidc.claims import subject_for, user_info
 from idp.oidc.keys import keyring, signing_key
 from idp.oidc.models import Client, Token
@@ -120,17 +121,37 @@ def introspection_payload(
 
 
 class UserInfoEndpoint(_UserInfoEndpoint):
+    """Authlib's userinfo: JSON, or a JWT (with iss and aud) when the client registered a
+    userinfo_signed_response_alg (Client.client_metadata); signed by the current key of
+    that algorithm, its kid in the header as in ID tokens."""
+
+    def __call__(self, request):
+        status, body, headers = super().__call__(request)
+        if dict(headers).get("Content-Type") == "application/jwt":
+            # Personal data, signed or not: never cached (Authlib says so for JSON only).
+            headers = [*headers, ("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+        return status, body, headers
+
     def generate_user_info(self, user, scope: str) -> UserInfo:
         token: Token = g.authlib_server_oauth2_token
         if user is None:  # a client_credentials token: there is no person to describe
             raise InvalidTokenError(description="This token does not belong to a person.")
-        return user_info(user, token.client, scope)
+        # With the claims the authorization asked for userinfo (its `userinfo` member).
+        return user_info(user, token.client, scope, token.claims)
 
     def get_issuer(self) -> str:
         return current_app.config["ISSUER"]
 
-    def resolve_private_key(self):
-        return signing_key(DEFAULT_SIGNING_ALG, time.time())
+    def get_supported_algorithms(self) -> list[str]:
+        # Every algorithm Compte has keys for: a client keeps the one it registered with
+        # even when the settings no longer offer it to new clients.
+        return list(SUPPORTED.signing_algs)
+
+    def resolve_private_key(self) -> KeySet:
+        # Only called for a signed answer. A set of one key, so that joserfc writes its
+        # kid in the JWS header (a relying party finds the key in JWKS by it).
+        client: Client = g.authlib_server_oauth2_token.client
+        return KeySet([signing_key(client.userinfo_signed_response_alg, time.time())])
 
 
 class EndSessionEndpoint(_EndSessionEndpoint):

@@ -147,6 +147,8 @@ class Client(ClientMixin, db.Model):
             "response_types": list(self.response_types or []),
             "scope": self.scope,
             "id_token_signed_response_alg": self.id_token_signed_response_alg,
+            # Absent (None): plain JSON at userinfo. Authlib's UserInfoEndpoint reads it here.
+            "userinfo_signed_response_alg": self.userinfo_signed_response_alg,
             "subject_type": self.subject_type,
             "backchannel_logout_uri": self.backchannel_logout_uri,
             "backchannel_logout_session_required": bool(self.backchannel_logout_uri),

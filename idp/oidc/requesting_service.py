@@ -27,7 +27,9 @@ def service_of(app: Flask, *, next_url: str) -> dict[str, Any] | None:
         return None
     if redirect_uris and not client.check_redirect_uri(redirect_uris[0]):
         return None
-    return {"name": client.name, "logo_uri": client.logo_uri or None}
+    # The same request, cancelled: the service hears access_denied (views.cancel_authorization).
+    back = url_for("oidc.cancel_authorization") + "?" + parts.query if redirect_uris else None
+    return {"name": client.name, "logo_uri": client.logo_uri or None, "back": back}
 
 
 def init_app(app: Flask) -> None:

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
 from authlib.integrations.flask_oauth2.requests import FlaskJsonPayload, FlaskJsonRequest
-from flask import Flask, current_app
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc9207 import IssuerParameter
+from flask import Flask, Response, current_app
 from flask import request as flask_request
 
 from idp.oidc import endpoints, grants, tokens
@@ -72,6 +74,24 @@ class CompteAuthorizationServer(AuthorizationServer):
     def create_json_request(self, request):
         return _LenientJsonRequest(flask_request)
 
+    def create_authorization_error_response(self, error: OAuth2Error) -> Response:
+        """An authorization error found before Authlib's own flow (login_required,
+        consent_required, a bound broken…), sent to the validated redirect URI with the
+        hooks of every authorization response (RFC 9207's `iss`, `IssuerInResponse`)."""
+        response = self.handle_error_response(None, error)
+        self.execute_hook("after_create_authorization_response", response)
+        return response
+
+
+class IssuerInResponse(IssuerParameter):
+    """RFC 9207: every authorization response, success or error, names its issuer (`iss`)
+    so that a client talking to several providers knows which one answered. Authlib's hook
+    runs after `create_authorization_response` and `create_authorization_error_response`;
+    response_mode=form_post reads the redirect it made (idp/oidc/views.py `_form_post`)."""
+
+    def get_issuer(self) -> str:
+        return current_app.config["ISSUER"]
+
 
 def build(app: Flask) -> OAuthState:
     # Authlib logs issued tokens at DEBUG ("Issue token %r"): never let secrets reach logs.
@@ -80,6 +100,7 @@ def build(app: Flask) -> OAuthState:
     server.init_app(app)
     server.register_token_generator("default", tokens.generate_token)
     server.register_client_auth_method("private_key_jwt", grants.PrivateKeyJWT(leeway=60))
+    server.register_extension(IssuerInResponse())
 
     server.register_grant(
         grants.AuthorizationCodeGrant,

@@ -96,9 +96,14 @@ def token_values(
     code: Any = None,
 ) -> dict[str, Any]:
     """The oauth_token row of an issued token: its hashes, its family (a new one, or its
-    parent's), what it inherits from its code or parent (sid, auth_time)."""
+    parent's), what it inherits from its code or parent (sid, auth_time, and the claims
+    the userinfo endpoint was asked for: the code's claims request's `userinfo` member)."""
     now = int(time.time())
     origin = code if code is not None else parent
+    if code is not None:
+        asked = (code.claims or {}).get("userinfo") or None
+    else:
+        asked = parent.claims if parent is not None else None
     return {
         "client_id": client.client_id,
         "account_id": user.id if user is not None else None,
@@ -120,6 +125,7 @@ def token_values(
         "code_id": code.id if code is not None else (parent.code_id if parent else None),
         "sid": origin.sid if origin is not None else None,
         "auth_time": origin.auth_time if origin is not None else None,
+        "claims": asked,
     }
 
 

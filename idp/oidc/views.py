@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
@@ -21,7 +21,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -31,6 +30,7 @@ from idp.core.extensions import csrf, db
 from idp.core.i18n import remember_ui_locales
 from idp.core.signals import first_answer
 from idp.oidc import (
+    claims_request,
     client_registration,
     clients,
     discovery,
@@ -49,6 +49,7 @@ from idp.oidc.capabilities import SUPPORTED, requires_mfa
 from idp.oidc.claims import describe_scopes, subject_for
 from idp.oidc.forms import ConsentForm, LogoutEverywhereForm
 from idp.oidc.keys import JWKS_MAX_AGE, keyring
+from idp.oidc.responses import error_response, respond
 from idp.oidc.server import build, oauth, query_client
 
 bp = Blueprint("oidc", __name__)
@@ -56,17 +57,6 @@ bp = Blueprint("oidc", __name__)
 # is the person answering our own form, never a relying party's authorization request.
 CONSENT_DECISIONS = ("accept", "refuse")
 CONSENT_FORM_FIELDS = frozenset({"csrf_token", *CONSENT_DECISIONS})
-
-# Plain-words explanations of the errors a person may meet on the authorization page.
-ERROR_TEXTS = {
-    "invalid_client": _l("Cette application n’est pas (ou plus) enregistrée auprès de nous."),
-    "invalid_request": _l("La demande de connexion envoyée par l’application est incorrecte."),
-    "unauthorized_client": _l("Cette application n’est pas autorisée à faire cette demande."),
-    "unsupported_response_type": _l(
-        "Cette application demande un type de réponse non pris en charge."
-    ),
-}
-
 
 # --- Discovery and keys ------------------------------------------------------------
 
@@ -145,10 +135,11 @@ class UnmetAuthenticationRequirementsError(OAuth2Error):
     error = "unmet_authentication_requirements"
 
 
-def _needs_second_factor(client) -> bool:
-    """The client requires two factors, or this request asks for them (acr_values), and
-    this session used only one."""
+def _needs_second_factor(client, asked_claims: claims_request.ClaimsRequest) -> bool:
+    """The client requires two factors, or this request asks for them (acr_values, or an
+    essential acr in the claims parameter), and this session used only one."""
     asked = requires_mfa((request.values.get("acr_values") or "").split())
+    asked = asked or asked_claims.demands_two_factors()
     return (client.requires_mfa or asked) and not second_factor.is_multi_factor(session.get("amr"))
 
 
@@ -178,38 +169,6 @@ def _hint_subject(redirect_uri: str) -> str | None:
     return token.claims.get("sub")
 
 
-def _form_post(redirect_uri: str, location: str) -> Response:
-    """Turn a redirect into an auto-submitted form (response_mode=form_post)."""
-    own = set(parse_qsl(urlsplit(redirect_uri).query))
-    params = [item for item in parse_qsl(urlsplit(location).query) if item not in own]
-    response = Response(render_template("oidc/form_post.html", action=redirect_uri, params=params))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _respond(response: Response, redirect_uri: str | None) -> Response:
-    mode = request.values.get("response_mode") or "query"
-    location = response.headers.get("Location")
-    if mode == "form_post" and redirect_uri and location and response.status_code == 302:
-        return _form_post(redirect_uri, location)
-    return response
-
-
-def _error(error: OAuth2Error) -> Response:
-    """To the redirect URI only when it was validated for the client; else a clear page."""
-    if error.redirect_uri:
-        if error.state is None:
-            error.state = request.values.get("state")
-        response = oauth().server.handle_error_response(None, error)
-        return _respond(response, error.redirect_uri)
-    current_app.logger.info("authorization refused: %s %s", error.error, error.description)
-    text = ERROR_TEXTS.get(error.error, ERROR_TEXTS["invalid_request"])
-    page = render_template(
-        "oidc/error.html", error=error.error, description=error.description, text=str(text)
-    )
-    return Response(page, status=400)
-
-
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 @csrf.exempt  # relying parties may POST requests here (OpenID Connect Core 3.1.2.1)
 def authorize():
@@ -234,35 +193,63 @@ def authorize():
         prompts = set((request.values.get("prompt") or "").split())
         max_age = _max_age(redirect_uri)
         hinted_sub = _hint_subject(redirect_uri)
-        wrong_person = bool(
-            hinted_sub and account and hinted_sub != subject_for(account, grant.client)
-        )
+        try:
+            asked_claims = claims_request.parse(request.values.get("claims"))
+        except claims_request.ClaimsRequestError as problem:
+            raise InvalidRequestError(problem.description, redirect_uri=redirect_uri) from None
+        if asked_claims.acr_unmeetable():
+            # OpenID Connect Core 5.5.1.1: an essential acr that cannot be met is a failed
+            # authentication, which the provider may refuse: at once, before any sign-in.
+            raise UnmetAuthenticationRequirementsError(
+                description="None of the essential acr values can be met.",
+                redirect_uri=redirect_uri,
+            )
+        named = {sub for sub in (hinted_sub, asked_claims.subject()) if sub}
+        wrong_person = bool(named and account and named != {subject_for(account, grant.client)})
         if account is None or _needs_login(prompts, max_age, wrong_person):
             if "none" in prompts:
                 raise LoginRequiredError(redirect_uri=redirect_uri)
             return _redirect_to_login(reauth=account is not None)
-        if _needs_second_factor(grant.client):
+        if asked_claims.subject() not in (None, subject_for(account, grant.client)):
+            # 5.5.1: a `sub` asked with a value: never a positive answer for someone else.
+            raise LoginRequiredError(
+                description="The signed-in person is not the one the claims request names.",
+                redirect_uri=redirect_uri,
+            )
+        if _needs_second_factor(grant.client, asked_claims):
             if "none" in prompts:
                 raise UnmetAuthenticationRequirementsError(redirect_uri=redirect_uri)
             return redirect(second_factor.step_up_url(account, _replay_path()))
+        if (
+            asked_claims.wishes_two_factors()
+            and "none" not in prompts
+            and second_factor.needs_step_up(account)
+        ):
+            # A voluntary acr (5.5.1.1): two factors when the person has a second one; a
+            # sign-in with one factor goes on all the same (its ID token says so).
+            return redirect(second_factor.step_up_url(account, _replay_path()))
     except OAuth2Error as error:
-        return _error(error)
+        return error_response(error)
     except ValueError:  # Authlib refuses non-ASCII text in its own error descriptions
-        return _error(InvalidRequestError("Malformed request."))
+        return error_response(InvalidRequestError("Malformed request."))
 
     client = grant.client
     scope = grant.request.scope or ""
+    # Claims asked one by one beyond the scopes: consent names them too, every time.
+    beyond = claims_request.beyond_scope(asked_claims, client.scope, scope)
     form = ConsentForm()
     decided = deciding and form.validate_on_submit()
-    if not decided and (consents.needs_consent(account, client, scope) or "consent" in prompts):
+    if not decided and (
+        consents.needs_consent(account, client, scope, beyond) or "consent" in prompts
+    ):
         if "none" in prompts:
-            return _error(ConsentRequiredError(redirect_uri=redirect_uri))
-        return _consent_page(form, client, scope)
+            return error_response(ConsentRequiredError(redirect_uri=redirect_uri))
+        return _consent_page(form, client, scope, beyond)
     if decided and form.refuse.data:
         response = server.create_authorization_response(grant=grant, grant_user=None)
-        return _respond(response, redirect_uri)
+        return respond(response, redirect_uri)
     if decided:
-        consents.grant_consent(account, client, scope)
+        consents.grant_consent(account, client, scope, beyond)
         db.session.commit()
     elif consents.remember_release(account, client, scope):
         db.session.commit()
@@ -270,17 +257,33 @@ def authorize():
     if pending.pop(_request_key(), None) is not None:
         session["oidc_reauth"] = pending
     response = server.create_authorization_response(grant=grant, grant_user=account)
-    return _respond(response, redirect_uri)
+    return respond(response, redirect_uri)
 
 
-def _consent_page(form: ConsentForm, client, scope: str) -> Response:
+@bp.get("/oauth/authorize/cancel")
+def cancel_authorization():
+    """The login page's "Revenir à <service>": the person leaves without signing in, and
+    the service hears it as access_denied at its validated redirect URI (RFC 6749 4.1.2.1,
+    with `state` and `iss`). ProConnect asks its identity providers for this link: back
+    on ProConnect, the person may choose another way to sign in."""
+    try:
+        grant = oauth().server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        return error_response(error)
+    except ValueError:  # Authlib refuses non-ASCII text in its own error descriptions
+        return error_response(InvalidRequestError("Malformed request."))
+    response = oauth().server.create_authorization_response(grant=grant, grant_user=None)
+    return respond(response, grant.redirect_uri)
+
+
+def _consent_page(form: ConsentForm, client, scope: str, beyond: list[str]) -> Response:
     description = first_answer(signals.client_description, client_id=client.client_id) or ""
     page = render_template(
         "oidc/consent.html",
         form=form,
         client=client,
         description=description,
-        items=describe_scopes(scope),
+        items=describe_scopes(scope, beyond),
         action=_replay_path(),
     )
     response = Response(page)
@@ -298,7 +301,7 @@ def _refuse_out_of_bounds(violation: Violation, source: str) -> Response:
         if client is not None and client.check_redirect_uri(values["redirect_uri"]):
             error.redirect_uri = values["redirect_uri"]
             error.state = values["state"] or None
-    return _error(error)
+    return error_response(error)
 
 
 # --- Token, userinfo, revocation, introspection ----------------------------------
@@ -352,6 +355,7 @@ def init_app(app: Flask) -> None:
         guard.protect(app, endpoint, guard.client_error, header="basic")
     guard.protect(app, "oidc.userinfo", guard.resource_error, header="bearer")
     guard.protect(app, "oidc.authorize", _refuse_out_of_bounds)
+    guard.protect(app, "oidc.cancel_authorization", _refuse_out_of_bounds)
     guard.protect(app, "oidc_session.end_session", session_views.refuse_logout_request)
     app.extensions["compte.discovery"] = discovery.prepare(app)
     prepared.install(app)

@@ -50,8 +50,8 @@ def test_the_password_alone_does_not_sign_in_an_account_with_a_second_factor(app
     assert done.status_code == 302 and done.headers["Location"] == "/"
     assert client.get("/account").status_code == 200
     with client.session_transaction() as session:
-        assert session["amr"] == ["pwd", "otp", "mfa"]
-    assert events(app, "login.succeeded")[-1].details["amr"] == ["pwd", "otp", "mfa"]
+        assert session["amr"] == ["pwd", "otp", "totp", "mfa"]
+    assert events(app, "login.succeeded")[-1].details["amr"] == ["pwd", "otp", "totp", "mfa"]
 
 
 def test_a_wrong_code_is_refused_with_a_clear_message(app, client):
@@ -248,6 +248,8 @@ def test_the_last_recovery_code_leads_to_new_ones(app, client):
     assert "1 restant" in text(page)
     done = _send_code(client, page, codes[0].upper(), method="recovery")
     assert done.status_code == 302
+    with client.session_transaction() as session:  # a recovery code: RFC 8176 "otp" alone
+        assert session["amr"] == ["pwd", "otp", "mfa"]
     assert done.headers["Location"].startswith("/account/security?next=")
     security = text(client.get(done.headers["Location"]))
     assert "Il ne vous reste aucun code de secours." in security

@@ -130,3 +130,23 @@ def test_logout_from_one_service_logs_out_of_all(services, live_server):
         assert sessions_of(services[name]) == [], f"{name} still has a session"
     again = browser.get(services["formadist"]["url"] + "/", timeout=15)
     assert again.url.startswith(live_server + "/login")
+
+
+def test_a_callback_naming_another_issuer_is_refused(services):
+    """RFC 9207: the demo service refuses an authorization response whose `iss` is not
+    Compte's (a mix-up), and accepts the same response with Compte's own `iss`."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    browser = requests.Session()
+    sign_in(browser, services["formadist"]["url"] + "/")
+    start = browser.get(services["formadist"]["url"] + "/login", allow_redirects=False)
+    at_compte = browser.get(start.headers["Location"], allow_redirects=False, timeout=15)
+    callback = at_compte.headers["Location"]
+    params = dict(parse_qsl(urlsplit(callback).query))
+    assert params["iss"] == services["formadist"]["app"].config["ISSUER"]
+    forged = callback.split("?")[0] + "?" + urlencode({**params, "iss": "https://evil.example"})
+    refused = browser.get(forged, allow_redirects=False, timeout=15)
+    assert refused.status_code == 400
+    assert "n'a pas pu être vérifié" in refused.text.replace("&#39;", "'")
+    accepted = browser.get(callback, allow_redirects=False, timeout=15)
+    assert accepted.status_code == 302

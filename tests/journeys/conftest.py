@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from clients.demo_upstream import register_franceconnect
 from idp.core.extensions import db
 from tests.clients.stack import start_services
 from tests.support.captcha import record_captcha_answers
+from tests.support.upstream import upstream_compte
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -83,3 +85,13 @@ def stack(app, live_server, tmp_path) -> Iterator[dict]:
         yield {"compte": live_server, "app": app, "captcha": answers, **services}
     with app.app_context():
         db.session.remove()
+
+
+@pytest.fixture
+def franceconnect(app, live_server, tmp_path) -> Iterator[dict]:
+    """A second Compte playing FranceConnect, declared in Compte as the provider
+    "franceconnect" with its citizen, as scripts/demo does (clients/demo_upstream.py). On
+    `localhost`, Compte on 127.0.0.1: a browser keeps cookies per host name, not per port."""
+    with upstream_compte(tmp_path, host="localhost") as upstream:
+        credentials = register_franceconnect(app, upstream.app, tmp_path / "franceconnect.json")
+        yield {"url": upstream.url, "app": upstream.app, **credentials}

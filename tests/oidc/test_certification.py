@@ -266,11 +266,13 @@ def test_no_refresh_token_without_offline_access(live_server, browser, person, r
 
 
 def test_access_denied_when_the_person_refuses(live_server, browser, person, rp):
-    """Refusing on the consent page sends access_denied (with state) to the RP."""
+    """Refusing on the consent page sends access_denied (with state and RFC 9207's iss)
+    to the RP."""
     url = authorize_url(live_server, rp, pkce()[1], state="st-refuse")
     response = browser.authorize(url, person, consent="refuse")
     params = callback_params(response)
-    assert params == {"error": "access_denied", "state": "st-refuse"} | (
+    expected = {"error": "access_denied", "state": "st-refuse", "iss": live_server}
+    assert params == expected | (
         {"error_description": params["error_description"]} if "error_description" in params else {}
     )
 

@@ -84,9 +84,41 @@ def test_acr_values_ask_the_second_factor_inside_a_password_session(app, person,
     claims = _id_token(
         app, rp, _redirected_code(browser.get(done.headers["Location"]), rp), verifier
     )
-    assert claims["amr"] == ["pwd", "otp", "mfa"] and claims["acr"] == ACR_MFA
+    assert claims["amr"] == ["pwd", "otp", "totp", "mfa"] and claims["acr"] == ACR_MFA
     with browser.session_transaction() as session:
         assert claims["auth_time"] == session["auth_time"]
+
+
+def test_a_sign_in_with_password_and_totp_says_so_in_both_vocabularies(app, person, rp):
+    """Login page, password, then an authenticator code, for a service: the ID token's amr
+    is pwd, otp (RFC 8176), totp (ProConnect), mfa, once each; acr the two-factor class."""
+    authenticator = give_totp(app, person.id)
+    verifier, challenge = pkce()
+    browser = app.test_client()
+    asked = browser.get("/oauth/authorize", query_string=authorize_params(rp, challenge))
+    assert asked.status_code == 302 and "/login?" in asked.headers["Location"]
+    login_page = browser.get(asked.headers["Location"])
+    password = browser.post(
+        asked.headers["Location"],
+        data={
+            "csrf_token": csrf_of(login_page.get_data(as_text=True)),
+            "identifier": person.email,
+            "password": person.password,
+        },
+    )
+    assert password.headers["Location"] == "/login/verify"
+    page = browser.get("/login/verify")
+    done = browser.post(
+        "/login/verify?method=totp",
+        data={
+            "csrf_token": csrf_of(page.get_data(as_text=True)),
+            "method": "totp",
+            "code": authenticator.now(),
+        },
+    )
+    back = browser.get(done.headers["Location"])
+    claims = _id_token(app, rp, _redirected_code(back, rp), verifier)
+    assert claims["amr"] == ["pwd", "otp", "totp", "mfa"] and claims["acr"] == ACR_MFA
 
 
 def test_prompt_none_answers_unmet_authentication_requirements(app, person, rp):

@@ -70,6 +70,9 @@ def _path(rule, seeded: dict) -> str:
         "session_id": "1",
         "passkey_id": "1",
         "filename": "compte.css",
+        "name": "franceconnect",
+        "link_id": "1",
+        "organization_id": "1",
     }
     return re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", lambda m: values[m.group(1)], rule.rule)
 

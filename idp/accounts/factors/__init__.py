@@ -6,8 +6,8 @@ One module per kind, each with `is_enrolled(account)` and `remove(account)`:
 - recovery.py    single-use recovery codes (only offered alongside another factor)
 - email_code.py  a 6-digit code by e-mail (where EMAIL_CODE_FACTOR is on)
 
-What each kind adds to the ID token's `amr` (RFC 8176) is `AMR` below; the sign-in step
-that asks for them is idp/accounts/second_factor.py.
+What each kind adds to the ID token's `amr` (RFC 8176 and ProConnect values) is the table
+of amr.py; the sign-in step that asks for them is idp/accounts/second_factor.py.
 """
 
 from __future__ import annotations

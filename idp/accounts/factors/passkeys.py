@@ -2,7 +2,7 @@
 
 The ceremonies themselves (options for the browser, checking its answers) are in
 passkey_ceremony.py; this module knows the `Passkey` rows, the relying party (RP ID and
-origin, both taken from the ISSUER) and the `amr` values (RFC 8176) of a passkey use.
+origin, both taken from the ISSUER) and the `amr` values of a passkey use (amr.py).
 
 An account's passkeys are named by its `webauthn_user_id`, a random user handle made on
 the first registration: an authenticator never receives the account's id or address.
@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from ua_parser import parse as ua_parse
 
+from idp.accounts.factors import amr
 from idp.accounts.factors.models import Passkey
 from idp.accounts.models import Account
 from idp.accounts.redirects import origin_of
@@ -28,9 +29,8 @@ from idp.core.extensions import db
 from idp.core.rows import get_row
 
 NAME_MAX = 64  # Passkey.name
-SOFTWARE_KEY = "swk"  # RFC 8176: a key that can leave its device (a synced passkey)
-HARDWARE_KEY = "hwk"  # RFC 8176: a key bound to one device (a security key, a TPM)
-USER_VERIFIED = "user"  # RFC 8176 "user": the authenticator checked a PIN or biometric
+# RFC 8176 "user": the authenticator checked a PIN or biometric (WebAuthn's UV flag).
+USER_VERIFIED = amr.METHODS["user_verified"][0]
 
 
 # --- The relying party ------------------------------------------------------------------
@@ -184,12 +184,13 @@ def _where(user_agent: str) -> str:
 
 
 def methods(backed_up: bool, user_verified: bool) -> list[str]:
-    """The `amr` values of one passkey use: "swk" for a synced (backed-up) passkey, "hwk"
-    for one bound to its device, and "user" when the authenticator verified the person."""
-    found = [SOFTWARE_KEY if backed_up else HARDWARE_KEY]
+    """The `amr` values of one passkey use (amr.METHODS): "swk" for a synced (backed-up)
+    passkey, "hwk" for one bound to its device, ProConnect's "pop" for either, and "user"
+    when the authenticator verified the person."""
+    used = ["passkey_synced" if backed_up else "passkey_device"]
     if user_verified:
-        found.append(USER_VERIFIED)
-    return found
+        used.append("user_verified")
+    return amr.values(*used)
 
 
 def encode(raw: bytes) -> str:

@@ -56,6 +56,9 @@ class IdentityForm(FlaskForm):
         filters=[tidy_name],
         validators=[DataRequired(_l("Indiquez votre nom.")), person_name],
     )
+    usual_name = StringField(
+        _l("Nom d’usage"), filters=[tidy_name], validators=[Optional(), person_name]
+    )
     birth_name = StringField(
         _l("Nom de naissance"), filters=[tidy_name], validators=[Optional(), person_name]
     )

@@ -55,62 +55,32 @@ def _email_validators(required: bool) -> list:
     ]
 
 
-class IdentityForm(FlaskForm):
-    """Who the person is and how to reach them (step 2 of the wizard)."""
+class NirMixin:
+    """The NIR as NIR_FIELD asks ("hidden", "optional" or "required"): its key checked, and
+    checked against the civility and birth date of the same form (which must have them).
+    Shared by registration and by a registration through an upstream provider (whose
+    identity never gives a NIR: the person types it)."""
 
-    civility = RadioField(
-        _l("Civilité"),
-        choices=CIVILITIES,
-        validators=[InputRequired(_l("Indiquez votre civilité."))],
-    )
-    given_name = StringField(
-        _l("Prénom"),
-        filters=[tidy_name],
-        validators=[DataRequired(_l("Indiquez votre prénom.")), person_name],
-    )
-    family_name = StringField(
-        _l("Nom"),
-        filters=[tidy_name],
-        validators=[DataRequired(_l("Indiquez votre nom.")), person_name],
-    )
-    birth_name = StringField(
-        _l("Nom de naissance"), filters=[tidy_name], validators=[Optional(), person_name]
-    )
-    birthdate = DateField(
-        _l("Date de naissance"),
-        # ISO first (what <input type="date"> sends and shows); jj/mm/aaaa when typed by hand.
-        format=["%Y-%m-%d", "%d/%m/%Y"],
-        invalid_value_message=DATE_INVALID,
-        validators=[InputRequired(_l("Indiquez votre date de naissance (jour, mois, année)."))],
-    )
     nir = StringField(
         _l("Numéro de sécurité sociale"),
         filters=[strip],
         render_kw={"inputmode": "text", "spellcheck": "false", "autocapitalize": "characters"},
     )
-    email = EmailField(_l("Courriel"), filters=[strip], validators=_email_validators(True))
-    email_confirm = EmailField(
-        _l("Confirmation du courriel"),
-        filters=[strip],
-        validators=[DataRequired(_l("Saisissez une seconde fois votre adresse électronique."))],
-    )
-    secondary_email = EmailField(
-        _l("Courriel secondaire"), filters=[strip], validators=_email_validators(False)
-    )
-    phone = TelField(_l("Téléphone fixe"), filters=[strip], validators=[Optional()])
-    mobile = TelField(_l("Téléphone mobile"), filters=[strip], validators=[Optional()])
-    invitation_token = HiddenField()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         mode = current_app.config["NIR_FIELD"]
         if mode == "hidden":
             del self.nir
-        elif mode == "required":
+        elif mode == "required":  # right after the birth date, which it must agree with
             self.nir.flags.required = True
-        else:  # optional: shown after the contact fields, and listed so in the error summary
+            fields = list(self._fields.items())
+            fields.remove(("nir", self.nir))
+            after = next(i for i, (name, _f) in enumerate(fields) if name == "birthdate") + 1
+            self._fields.clear()
+            self._fields.update([*fields[:after], ("nir", self.nir), *fields[after:]])
+        else:  # optional: shown after the other fields, and listed so in the error summary
             self._fields.move_to_end("nir")
-        self.email_locked = False
 
     def validate_nir(self, field) -> None:
         if not field.data:
@@ -144,6 +114,52 @@ class IdentityForm(FlaskForm):
             nir_month=dates.month_and_year(date(born.year, found.month or 1, 1)) if born else "",
             birthdate=dates.day_month_year(born) if born else "",
         )
+
+
+class IdentityForm(NirMixin, FlaskForm):
+    """Who the person is and how to reach them (step 2 of the wizard)."""
+
+    civility = RadioField(
+        _l("Civilité"),
+        choices=CIVILITIES,
+        validators=[InputRequired(_l("Indiquez votre civilité."))],
+    )
+    given_name = StringField(
+        _l("Prénom"),
+        filters=[tidy_name],
+        validators=[DataRequired(_l("Indiquez votre prénom.")), person_name],
+    )
+    family_name = StringField(
+        _l("Nom"),
+        filters=[tidy_name],
+        validators=[DataRequired(_l("Indiquez votre nom.")), person_name],
+    )
+    birth_name = StringField(
+        _l("Nom de naissance"), filters=[tidy_name], validators=[Optional(), person_name]
+    )
+    birthdate = DateField(
+        _l("Date de naissance"),
+        # ISO first (what <input type="date"> sends and shows); jj/mm/aaaa when typed by hand.
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message=DATE_INVALID,
+        validators=[InputRequired(_l("Indiquez votre date de naissance (jour, mois, année)."))],
+    )
+    email = EmailField(_l("Courriel"), filters=[strip], validators=_email_validators(True))
+    email_confirm = EmailField(
+        _l("Confirmation du courriel"),
+        filters=[strip],
+        validators=[DataRequired(_l("Saisissez une seconde fois votre adresse électronique."))],
+    )
+    secondary_email = EmailField(
+        _l("Courriel secondaire"), filters=[strip], validators=_email_validators(False)
+    )
+    phone = TelField(_l("Téléphone fixe"), filters=[strip], validators=[Optional()])
+    mobile = TelField(_l("Téléphone mobile"), filters=[strip], validators=[Optional()])
+    invitation_token = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email_locked = False
 
     def validate_birthdate(self, field) -> None:
         if field.data and not (date(1900, 1, 1) <= field.data <= date.today()):

@@ -33,11 +33,12 @@ def _logo(logo_uri: str | None) -> str | None:
 
 @bp.app_template_global()
 def service_going_to(next_url: str | None) -> dict[str, Any] | None:
-    """{"name", "logo"} of the service behind `next_url`, or None."""
+    """{"name", "logo", "back"} of the service behind `next_url`, or None; "back" cancels
+    the request and returns to the service (None when the request names no redirect URI)."""
     url = safe_next(next_url)
     if not url:
         return None
     found = first_answer(signals.requesting_service, next_url=url)
     if not found or not found.get("name"):
         return None
-    return {"name": found["name"], "logo": _logo(found.get("logo_uri"))}
+    return {"name": found["name"], "logo": _logo(found.get("logo_uri")), "back": found.get("back")}

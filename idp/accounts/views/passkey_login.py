@@ -2,7 +2,7 @@
 
 - without password, from the login page ("Se connecter avec une clé d'accès", or the
   browser's autofill in the identifier field): a discoverable passkey with user
-  verification is both factors, so the session's `amr` is e.g. ["swk", "user", "mfa"];
+  verification is both factors, so the session's `amr` is e.g. ["swk", "pop", "user", "mfa"];
 - as the second factor of a pending sign-in (/login/verify, idp/accounts/second_factor.py),
   or of a step-up: one of that account's passkeys.
 

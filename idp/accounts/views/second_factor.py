@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from idp import audit
 from idp.accounts import factors, second_factor
-from idp.accounts.factors import email_code, recovery, totp, trusted
+from idp.accounts.factors import amr, email_code, recovery, totp, trusted
 from idp.accounts.forms.second_factor import SecondFactorForm, SendEmailCodeForm
 from idp.accounts.login import LoginOutcome, throttled_check
 from idp.accounts.throttle import LoginThrottle
@@ -23,11 +23,11 @@ from idp.accounts.views.blueprint import bp
 from idp.accounts.views.login import wait_message
 from idp.core.extensions import db, limiter
 
-# What each code method is called, and the `amr` (RFC 8176) its use adds.
+# What each code method is called, and the `amr` its use adds (the table: factors/amr.py).
 CODE_METHODS = {
-    "totp": (_l("Code de l'application d'authentification"), ["otp"]),
-    "email": (_l("Code reçu par courriel"), ["mail"]),
-    "recovery": (_l("Code de secours"), ["otp"]),
+    "totp": (_l("Code de l'application d'authentification"), amr.values("totp")),
+    "email": (_l("Code reçu par courriel"), amr.values("email")),
+    "recovery": (_l("Code de secours"), amr.values("recovery")),
 }
 METHOD_NAMES = {
     "passkey": _l("Clé d'accès"),

@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from idp import audit
 from idp.accounts import factors, mails, second_factor
-from idp.accounts.factors import totp
+from idp.accounts.factors import amr, totp
 from idp.accounts.forms.factors import TotpConfirmForm, TotpRemoveForm
 from idp.accounts.models import Account
 from idp.accounts.redirects import safe_next
@@ -76,7 +76,7 @@ def _enrolled(account: Account) -> ResponseReturnValue:
     session.pop(MARKER, None)
     audit.record("factor.totp_added", account=account)
     codes = codes_for_a_first_factor(account)
-    target = second_factor.after_enrolment(account, ["otp"], request.args.get("next"))
+    target = second_factor.after_enrolment(account, amr.values("totp"), request.args.get("next"))
     if codes:
         change = _("application d'authentification ajoutée, codes de secours créés")
     else:

@@ -35,6 +35,14 @@ SCOPE_LABELS = {
     "address": _l("address — adresse postale"),
     "offline_access": _l("offline_access — accès prolongé (jeton de rafraîchissement)"),
     "launcher": _l("launcher — menu « Mes services »"),
+    "organization": _l("organization — SIRET, SIREN, service et population de l'organisation"),
+    "given_name": _l("given_name — prénoms (ProConnect)"),
+    "usual_name": _l("usual_name — nom d'usage (ProConnect)"),
+    "uid": _l("uid — identifiant de la personne (ProConnect)"),
+    "siret": _l("siret — SIRET de l'organisation (ProConnect)"),
+    "siren": _l("siren — SIREN de l'organisation (ProConnect)"),
+    "organizational_unit": _l("organizational_unit — service d'affectation (ProConnect)"),
+    "belonging_population": _l("belonging_population — population d'appartenance (ProConnect)"),
     "invitations": _l("invitations — inviter des personnes (API)"),
     "nir": _l("nir — numéro de sécurité sociale"),
 }
@@ -50,6 +58,12 @@ AUTH_METHOD_LABELS = {
     "none": _l("none — application publique (PKCE obligatoire)"),
 }
 ACCESS_TOKEN_FORMAT_LABELS = {"opaque": _l("Opaque"), "jwt": _l("JWT (RFC 9068)")}
+
+
+def userinfo_choices(algs: Iterable[str]) -> list[SelectChoice]:
+    """Plain JSON (no algorithm: the empty value), or signed with one of `algs`."""
+    signed = [SelectChoice(alg, _l("signée %(alg)s", alg=alg)) for alg in algs]
+    return [SelectChoice("", _l("JSON (non signée)")), *signed]
 
 
 def choices(values: Iterable[str], labels: Mapping[str, Any] | None = None) -> list[SelectChoice]:
@@ -134,6 +148,9 @@ class ClientForm(FlaskForm):
         choices=choices(SUPPORTED.signing_algs),
         default=DEFAULT_SIGNING_ALG,
     )
+    userinfo_alg = SelectField(
+        _l("Réponse userinfo"), choices=userinfo_choices(SUPPORTED.signing_algs), default=""
+    )
     pairwise = BooleanField(_l("Identifiant de la personne propre à cette application (pairwise)"))
     access_token_format = SelectField(
         _l("Format des jetons d'accès"),
@@ -173,6 +190,7 @@ class ClientForm(FlaskForm):
         self.scopes.choices = choices(caps.scopes, SCOPE_LABELS)
         self.grant_types.choices = choices(caps.grant_types, GRANT_TYPE_LABELS)
         self.id_token_alg.choices = choices(caps.signing_algs)
+        self.userinfo_alg.choices = userinfo_choices(caps.signing_algs)
         self.access_token_format.choices = choices(
             caps.access_token_formats, ACCESS_TOKEN_FORMAT_LABELS
         )
@@ -226,6 +244,7 @@ class ClientForm(FlaskForm):
             "first_party": bool(self.first_party.data),
             "require_mfa": bool(self.require_mfa.data),
             "id_token_alg": self.id_token_alg.data,
+            "userinfo_alg": self.userinfo_alg.data or None,
             "subject_type": "pairwise" if self.pairwise.data else "public",
             "access_token_format": self.access_token_format.data,
             "jwks": json.loads(self.jwks.data) if (self.jwks.data or "").strip() else None,

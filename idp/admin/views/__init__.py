@@ -7,7 +7,16 @@ from __future__ import annotations
 from flask import Flask
 
 from idp.admin import api, invitations_accounts
-from idp.admin.views import audit, clients, invitation_landing, invitations, mail, users  # noqa: F401
+from idp.admin.views import (  # noqa: F401
+    audit,
+    clients,
+    invitation_landing,
+    invitations,
+    mail,
+    organizations,
+    providers,
+    users,
+)
 from idp.admin.views.blueprint import bp
 
 

@@ -13,7 +13,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Admin sub-menu: (endpoint, label). Entries whose endpoint does not exist are hidden.
 MENU = (
     ("admin.clients", _l("Applications")),
+    ("admin.providers", _l("Fournisseurs d’identité")),
     ("admin.users", _l("Comptes")),
+    ("admin.organizations", _l("Organisations")),
     ("admin.invitations", _l("Invitations")),
     ("admin.audit", _l("Journal d’audit")),
     ("admin.mail", _l("Courriels")),

@@ -56,6 +56,7 @@ def _fill_form(form: ClientForm, client: Client, entry: LauncherEntry | None) ->
         getattr(form, name).data = settings[name] or ""
     form.jwks.data = json.dumps(settings["jwks"], indent=2) if settings["jwks"] else ""
     form.pairwise.data = settings["subject_type"] == "pairwise"
+    form.userinfo_alg.data = settings["userinfo_alg"] or ""  # "": plain JSON
     form.launcher_visible.data = True
     if entry is not None:
         form.launcher_name.data = entry.name

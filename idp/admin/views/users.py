@@ -19,6 +19,7 @@ from idp.admin.access import admin_required
 from idp.admin.forms.people import ActionForm, AdminDeleteForm, SearchForm
 from idp.admin.models import Invitation
 from idp.admin.views.blueprint import bp
+from idp.admin.views.organizations import organization_panel
 from idp.audit import services as audit_services
 from idp.audit.labels import label
 from idp.core.clock import utcnow
@@ -150,6 +151,7 @@ def user(account_id: int):
         invitations=invitations,
         client_names=names_of([e.client_id for e in events] + [i.client_id for i in invitations]),
         event_label=label,
+        **organization_panel(account),
     )
 
 

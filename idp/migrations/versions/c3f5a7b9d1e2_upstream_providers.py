@@ -47,9 +47,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("provider_id", "subject", name="uq_upstream_link_subject"),
     )
     op.create_index("ix_upstream_link_account_id", "upstream_link", ["account_id"])
+    op.create_table(
+        "upstream_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("id_token_sealed", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["account.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["provider_id"], ["upstream_provider.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_upstream_session_account_id", "upstream_session", ["account_id"])
+    op.create_index("ix_upstream_session_created_at", "upstream_session", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_upstream_session_created_at", table_name="upstream_session")
+    op.drop_index("ix_upstream_session_account_id", table_name="upstream_session")
+    op.drop_table("upstream_session")
     op.drop_index("ix_upstream_link_account_id", table_name="upstream_link")
     op.drop_table("upstream_link")
     op.drop_table("upstream_provider")

@@ -41,7 +41,9 @@ def userinfo(request: PlainRequest, store: Store, app: Flask) -> Answer:
         return None
     if client.client_metadata.get("userinfo_signed_response_alg"):
         return None  # a signed answer: the full path signs it
-    return dict(user_info(account, client, token.scope))
+    # The claims the authorization asked for userinfo (OpenID Connect Core 5.5) come with
+    # the token row (TOKEN selects every column); user_info is the full path's function.
+    return dict(user_info(account, client, token.scope, token.claims))
 
 
 def _authenticated(client: Client | None, credentials: ClientCredentials, endpoint: str) -> bool:

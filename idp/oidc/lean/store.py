@@ -152,6 +152,12 @@ def _issue(token_columns: tuple[str, ...], event_columns: tuple[str, ...], mode:
     )
 
 
+def _value(value: Any) -> Any:
+    """A column's value as psycopg sends it: a JSON column's dict or list (Token.claims,
+    inherited through rotation) as JSON."""
+    return Json(value) if isinstance(value, dict | list) else value
+
+
 class Store:
     """The pool and the statements of the lean path, for one app."""
 
@@ -218,7 +224,7 @@ class Store:
         still that version. True when written."""
         token_columns = tuple(k for k, v in token_row.items() if v is not None)
         event_columns = tuple(k for k in _EVENT_COLUMNS if event.get(k) is not None)
-        params = {f"t_{k}": token_row[k] for k in token_columns}
+        params = {f"t_{k}": _value(token_row[k]) for k in token_columns}
         params.update({f"e_{k}": event[k] for k in event_columns})
         params["e_details"] = Json(event["details"])
         mode = None

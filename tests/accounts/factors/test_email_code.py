@@ -13,8 +13,9 @@ from idp.accounts.models import Account
 from idp.core.clock import utcnow
 from idp.core.extensions import db
 from idp.mail.worker import ensure_started
-from tests.support.accounts import events, make_account, post_form
+from tests.support.accounts import PASSWORD, events, login, make_account, post_form
 from tests.support.factors import MFA, enrol_totp, recovery_codes_on, seen
+from tests.support.forms import csrf_of
 from tests.support.mail import mails_to, wait_for_mail
 from tests.support.sessions import signed_in
 
@@ -79,6 +80,23 @@ def test_a_code_is_mailed_and_works_once(app, smtp_sink):
     with app.app_context():
         stored = db.session.scalar(db.select(email_code.EmailCode.code_hash))
     assert code not in stored
+
+
+def test_a_sign_in_with_a_code_by_email_says_mail_in_its_amr(app, client, smtp_sink):
+    """Password, then a code received by e-mail: signed in, the session's amr is pwd, mail
+    (one value in RFC 8176 and ProConnect alike), mfa."""
+    _turned_on(app)
+    ensure_started(app)
+    assert login(client, EMAIL, PASSWORD).headers["Location"] == "/login/verify"
+    page = client.get("/login/verify?method=email")
+    sent = client.post("/login/verify/email", data={"csrf_token": csrf_of(seen(page))})
+    assert "Un code vient de vous être envoyé par courriel" in seen(sent)
+    code = _code_in(wait_for_mail(smtp_sink, EMAIL))
+    data = {"csrf_token": csrf_of(seen(sent)), "method": "email", "code": code}
+    done = client.post("/login/verify?method=email", data=data)
+    assert done.status_code == 302 and done.headers["Location"] == "/"
+    with client.session_transaction() as session:
+        assert session["amr"] == ["pwd", "mail", "mfa"]
 
 
 def test_a_code_goes_to_both_addresses_once_a_secondary_one_is_confirmed(app, smtp_sink):

@@ -125,7 +125,7 @@ def test_made_with_user_verification_it_counts_in_the_session_and_goes_on(app, a
     person = signed_in(app, account_id)
     answer = register(person, SoftAuthenticator(ORIGIN), next_url="/account/data")
     assert answer.get_json() == {"redirect": "/account/data"}
-    assert _amr(person) == ["pwd", "hwk", "user", "mfa"]
+    assert _amr(person) == ["pwd", "hwk", "pop", "user", "mfa"]
 
 
 def test_made_without_user_verification_it_is_asked_once_before_going_on(app, account_id):
@@ -140,7 +140,7 @@ def test_passwordless_sign_in_is_multi_factor_and_costs_no_bcrypt(
     app, account_id, client, monkeypatch
 ):
     """Without password: no allowCredentials, user verification required; the session
-    opens with amr hwk + user + mfa (swk for a synced passkey), the use is dated, and not
+    opens with amr hwk + pop + user + mfa (swk for a synced passkey), the use is dated, and not
     one bcrypt call is made."""
     person = signed_in(app, account_id)
     hardware, synced = SoftAuthenticator(ORIGIN), SoftAuthenticator(ORIGIN, backed_up=True)
@@ -158,15 +158,15 @@ def test_passwordless_sign_in_is_multi_factor_and_costs_no_bcrypt(
     assert options["allowCredentials"] == [] and options["userVerification"] == "required"
     answer = passwordless(client, hardware, next_url="/account")
     assert answer.status_code == 200 and answer.get_json() == {"redirect": "/account"}
-    assert _amr(client) == ["hwk", "user", "mfa"]
+    assert _amr(client) == ["hwk", "pop", "user", "mfa"]
     assert client.get("/account").status_code == 200
 
     other = app.test_client()
     assert passwordless(other, synced).get_json() == {"redirect": "/"}
-    assert _amr(other) == ["swk", "user", "mfa"]
+    assert _amr(other) == ["swk", "pop", "user", "mfa"]
     assert calls == []
     succeeded = [e.details["amr"] for e in events(app, "login.succeeded")]
-    assert succeeded == [["hwk", "user", "mfa"], ["swk", "user", "mfa"]]
+    assert succeeded == [["hwk", "pop", "user", "mfa"], ["swk", "pop", "user", "mfa"]]
     used = {row.name: row for row in _passkeys(app, account_id)}
     assert used["Clé USB"].last_used_at is not None and used["Clé USB"].sign_count == 1
     assert "dernière utilisation le" in text(client.get("/account/security"))
@@ -174,7 +174,7 @@ def test_passwordless_sign_in_is_multi_factor_and_costs_no_bcrypt(
 
 def test_the_second_step_with_a_passkey_completes_the_sign_in(app, account_id, client):
     """After the password, one of the account's passkeys (allowCredentials) completes
-    the sign-in: amr pwd + hwk (+ user) + mfa."""
+    the sign-in: amr pwd + hwk + pop (+ user) + mfa."""
     person = signed_in(app, account_id)
     key = SoftAuthenticator(ORIGIN, user_verified=False)
     register(person, key)
@@ -185,7 +185,7 @@ def test_the_second_step_with_a_passkey_completes_the_sign_in(app, account_id, c
     assert options["userVerification"] == "preferred"
     answer = second_step(client, key)
     assert answer.status_code == 200 and answer.get_json() == {"redirect": "/"}
-    assert _amr(client) == ["pwd", "hwk", "mfa"]
+    assert _amr(client) == ["pwd", "hwk", "pop", "mfa"]
     assert client.get("/account").status_code == 200
 
 
@@ -202,7 +202,7 @@ def test_a_step_up_with_a_passkey_adds_it_to_the_session(app, account_id):
     assert asked == {"redirect": "/login/verify"}
     answer = second_step(person, key)
     assert answer.get_json() == {"redirect": "/account/security"}
-    assert _amr(person) == ["pwd", "hwk", "user", "mfa"]
+    assert _amr(person) == ["pwd", "hwk", "pop", "user", "mfa"]
     assert register(person, SoftAuthenticator(ORIGIN)).status_code == 200
     assert len(_passkeys(app, account_id)) == 2
 

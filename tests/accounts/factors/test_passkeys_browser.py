@@ -108,7 +108,7 @@ def _sign_out(page) -> None:
 
 def test_a_passkey_from_creation_to_removal(app, live_server, page, shot, service, smtp_sink):
     """Add a passkey in Sécurité; sign in with password then the passkey; sign in to a
-    service with the passkey alone (ID token amr hwk, user, mfa); remove it."""
+    service with the passkey alone (ID token amr hwk, pop, user, mfa); remove it."""
     base = app.config["ISSUER"]
     make_account(app, EMAIL)
     page.set_default_timeout(30_000)  # a long journey, on a machine others share
@@ -173,7 +173,7 @@ def test_a_passkey_from_creation_to_removal(app, live_server, page, shot, servic
         timeout=10,
     )
     assert tokens.status_code == 200, tokens.text
-    assert _claims(tokens.json()["id_token"])["amr"] == ["hwk", "user", "mfa"]
+    assert _claims(tokens.json()["id_token"])["amr"] == ["hwk", "pop", "user", "mfa"]
     page.goto(base + "/account")
     _sign_out(page)
 

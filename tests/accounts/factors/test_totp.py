@@ -70,7 +70,7 @@ def test_enrolment_shows_a_qr_code_and_the_key_and_a_first_code_confirms(
     mail = wait_for_mail(smtp_sink, EMAIL)
     assert "application d'authentification ajoutée" in mail.text
     with client.session_transaction() as session:
-        assert session["amr"] == ["pwd", "otp", "mfa"]
+        assert session["amr"] == ["pwd", "otp", "totp", "mfa"]
 
 
 def test_the_qr_code_names_the_service_and_the_account(app):
