@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from idp.accounts import policy, pwned
 from idp.accounts.forms.names import person_name, tidy_name
-from idp.accounts.forms.registration import CIVILITIES, DATE_INVALID, NirMixin, TermsField
+from idp.accounts.forms.registration import (
+    CIVILITIES,
+    DATE_INVALID,
+    NirMixin,
+    TermsField,
+    policy_refusal,
+)
 from idp.captcha.forms import CaptchaMixin
 from idp.core.forms import FlaskForm, password_field
 
@@ -96,22 +100,13 @@ class FederatedRegistrationForm(NirMixin, TermsField, FlaskForm):
     def validate_password(self, field) -> None:
         if not field.data:
             return
-        failed = policy.failed(
-            field.data,
-            policy=current_app.config["PASSWORD_POLICY"],
-            breached=pwned.checker(),
-            given_name=self.given_name.data or "",
-            family_name=self.family_name.data or "",
-            birth_name="",
-        )
-        unmet = [_(rule.message) for rule in failed if not rule.refusal]
-        sentences = [_(rule.refusal) for rule in failed if rule.refusal]
-        if unmet:
-            sentences.insert(
-                0, _("Le mot de passe ne respecte pas : %(rules)s.", rules=" ; ".join(unmet))
-            )
-        if sentences:
-            raise ValidationError(" ".join(sentences))
+        names = {
+            "given_name": self.given_name.data or "",
+            "family_name": self.family_name.data or "",
+        }
+        refusal = policy_refusal(field.data, **names, birth_name="")
+        if refusal:
+            raise ValidationError(refusal)
 
     def validate_password_confirm(self, field) -> None:
         if (self.password.data or "") != (field.data or ""):

@@ -189,6 +189,23 @@ class IdentityForm(NirMixin, FlaskForm):
             )
 
 
+def policy_refusal(password: str, **names: str) -> str | None:
+    """Why the password policy refuses `password` (None when it does not), in one message.
+    `names`: given_name, family_name, birth_name, which the password must not contain."""
+    failed = policy.failed(
+        password, policy=current_app.config["PASSWORD_POLICY"], breached=pwned.checker(), **names
+    )
+    # Checklist rules are named in one sentence; a rule with its own refusal (a common
+    # password) says why in its own words, after it.
+    unmet = [_(rule.message) for rule in failed if not rule.refusal]
+    sentences = [_(rule.refusal) for rule in failed if rule.refusal]
+    if unmet:
+        sentences.insert(
+            0, _("Le mot de passe ne respecte pas : %(rules)s.", rules=" ; ".join(unmet))
+        )
+    return " ".join(sentences) or None
+
+
 class PasswordForm(FlaskForm):
     """The password and its confirmation, checked against the policy (step 3)."""
 
@@ -215,22 +232,9 @@ class PasswordForm(FlaskForm):
         }
 
     def validate_password(self, field) -> None:
-        failed = policy.failed(
-            field.data or "",
-            policy=current_app.config["PASSWORD_POLICY"],
-            breached=pwned.checker(),
-            **self.policy_context(),
-        )
-        # Checklist rules are named in one sentence; a rule with its own refusal (a common
-        # password) says why in its own words, after it.
-        unmet = [_(rule.message) for rule in failed if not rule.refusal]
-        sentences = [_(rule.refusal) for rule in failed if rule.refusal]
-        if unmet:
-            sentences.insert(
-                0, _("Le mot de passe ne respecte pas : %(rules)s.", rules=" ; ".join(unmet))
-            )
-        if sentences:
-            raise ValidationError(" ".join(sentences))
+        refusal = policy_refusal(field.data or "", **self.policy_context())
+        if refusal:
+            raise ValidationError(refusal)
 
     def validate_password_confirm(self, field) -> None:
         if field.data != self.password.data:
