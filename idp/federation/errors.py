@@ -53,12 +53,12 @@ MESSAGES: dict[str, tuple[str, int]] = {
         ),
         403,
     ),
-    "email_missing": (
+    "already_linked": (
         _l(
-            "Le service de connexion ne nous a pas transmis votre adresse électronique : nous "
-            "ne pouvons pas créer ou retrouver votre compte."
+            "Cette identité est déjà associée à un autre compte : retirez-la d'abord de ce "
+            "compte-là (page « Sécurité »)."
         ),
-        502,
+        409,
     ),
     "account_inactive": (_l("Ce compte ne peut pas être utilisé pour le moment."), 403),
     "too_many": (_l("Trop de tentatives : merci de patienter avant de réessayer."), 429),
@@ -93,7 +93,7 @@ REASONS: dict[str, str] = {
     "token_expired": "bad_response",
     "sub_mismatch": "bad_response",
     "acr_too_low": "acr_too_low",
-    "email_missing": "email_missing",
+    "already_linked": "already_linked",
     "account_locked": "account_inactive",
     "account_unconfirmed": "account_inactive",
     "rate_limited": "too_many",

@@ -63,6 +63,8 @@ class Identity:
     claims: dict[str, Any] = field(default_factory=dict)
     id_token: str = ""
     next_url: str | None = None
+    # The `sub` of the signed-in account that asked to add this provider (security page).
+    link_for: str | None = None
 
     @property
     def email(self) -> str | None:
@@ -151,8 +153,9 @@ def next_url_of(state: str | None) -> str | None:
 # --- The two legs ------------------------------------------------------------------------
 
 
-def start(provider: UpstreamProvider, next_url: str | None) -> str:
-    """The address of the provider's authorization endpoint for a new sign-in."""
+def start(provider: UpstreamProvider, next_url: str | None, *, link_for: str | None = None) -> str:
+    """The address of the provider's authorization endpoint for a new sign-in (or, with
+    `link_for`, for adding the provider to that signed-in account)."""
     meta = discovery.metadata(provider)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # RFC 7636: 43 to 128 characters
@@ -169,6 +172,7 @@ def start(provider: UpstreamProvider, next_url: str | None) -> str:
             "nonce": nonce,
             "verifier": verifier,
             "next": next_url,
+            "link_for": link_for,
             "at": int(time.time()),
         },
     )
@@ -216,6 +220,7 @@ def finish(provider: UpstreamProvider, args: dict[str, str]) -> Identity:
         claims=kept,
         id_token=id_token,
         next_url=entry.get("next"),
+        link_for=entry.get("link_for"),
     )
 
 

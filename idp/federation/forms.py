@@ -46,6 +46,10 @@ class UnlinkForm(FlaskForm):
     remove = SubmitField(_l("Retirer"))
 
 
+class AddLinkForm(FlaskForm):
+    add = SubmitField(_l("Associer"))
+
+
 def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Flask, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from idp.accounts.redirects import safe_next
 from idp.accounts.services import find_by_email
@@ -19,7 +20,8 @@ from idp.federation import views_link as _views_link  # noqa: F401  (its routes)
 from idp.federation import views_register as _views_register  # noqa: F401  (its routes)
 from idp.federation.blueprint import bp, enabled_provider, error_page, rate_limit, too_many
 from idp.federation.errors import FederationError
-from idp.federation.models import UpstreamProvider
+from idp.federation.forms import AddLinkForm
+from idp.federation.models import UpstreamLink, UpstreamProvider
 
 
 @bp.get("/login/with/<name>")
@@ -50,13 +52,14 @@ def callback(name: str) -> Response:
 
 def _after(provider: UpstreamProvider, identity: flow.Identity) -> str:
     """Where a verified identity goes: signed in when linked; else to link the account
-    that has its vouched address; else to registration."""
+    that has its vouched address; else to registration (which asks for an address, then
+    confirms it by mail, when the provider gave none or does not vouch for it)."""
     found = linking.find(provider, identity.subject)
+    if identity.link_for is not None:
+        return _add_to_signed_in(provider, identity, found)
     if found is not None:
         linking.used(found, identity)
         return signin.sign_in(found.account, provider, identity)
-    if not identity.email:
-        raise FederationError("email_missing", "no e-mail in the claims")
     signin.keep(identity)
     if identity.email_vouched and find_by_email(identity.email) is not None:
         return url_for("federation.link", name=provider.name)
@@ -85,6 +88,56 @@ def logged_out(name: str) -> Response:
     return response
 
 
+def _add_to_signed_in(
+    provider: UpstreamProvider, identity: flow.Identity, found: UpstreamLink | None
+) -> str:
+    """The security page's "Associer" came back: the provider is added to the account
+    that asked, which is still the one signed in here (the session proves it)."""
+    account = current_user._get_current_object() if current_user.is_authenticated else None
+    if account is None or account.sub != identity.link_for:
+        raise FederationError("identity_missing", "the account that asked is not signed in")
+    if found is not None and found.account_id != account.id:
+        raise FederationError("already_linked", "this identity is another account's")
+    if found is None:
+        linking.link(account, provider, identity, via="security_page")
+        flash(
+            _("Vous pouvez maintenant vous connecter avec %(label)s.", label=provider.label),
+            "success",
+        )
+    else:
+        flash(_("La connexion via %(label)s était déjà ajoutée.", label=provider.label), "success")
+    return url_for("accounts.security") + "#connexions-externes"
+
+
+@bp.post("/account/security/upstream/add/<name>", endpoint="add_link")
+@login_required
+@limiter.limit(rate_limit, on_breach=too_many)
+def add_link(name: str) -> Response:
+    """The security page's "Associer <provider>": a sign-in at the provider whose identity
+    is then added to this account (the person is told by mail, as for every link)."""
+    if not AddLinkForm().validate_on_submit():
+        return redirect(url_for("accounts.security"))
+    provider = providers.get(name)
+    try:
+        provider = enabled_provider(name)
+        target = url_for("accounts.security")
+        return redirect(flow.start(provider, target, link_for=current_user.sub))
+    except FederationError as error:
+        return error_page(error, provider or name[:64])
+
+
+def upstream_addable() -> list[dict[str, str]]:
+    """The enabled providers the signed-in person has no link with ("Associer")."""
+    if not current_user.is_authenticated:
+        return []
+    linked = {row.provider_id for row in linking.links_of(current_user._get_current_object())}
+    return [
+        {"name": p.name, "label": p.label}
+        for p in providers.enabled_providers()
+        if p.id not in linked
+    ]
+
+
 def upstream_links() -> list[dict[str, Any]]:
     """The signed-in person's links, for the security page (templates/federation/
     _links.html, included by templates/accounts/security.html)."""
@@ -108,3 +161,4 @@ def init_app(app: Flask) -> None:
     upstream_logout.init_app(app)
     app.register_blueprint(bp)
     app.add_template_global(upstream_links)
+    app.add_template_global(upstream_addable)

@@ -1,7 +1,7 @@
 """Every failure of an upstream sign-in is one French page with the ways back, an HTTP 4xx
 or 502 (never a 500), and an audit event `federation.failed` naming the provider and why:
 the provider unknown, disabled or down, the person refusing, a wrong or expired state, a
-bad signature, an acr too low, a missing e-mail."""
+bad signature, an acr too low."""
 
 from __future__ import annotations
 
@@ -116,13 +116,6 @@ def test_an_acr_lower_than_asked(app, upstream, upstream_client, browser, citize
     page = failure(app, browser.sign_in_with("fc", citizen), 403, "acr_too_low")
     assert "niveau de sécurité" in page
     assert not browser.signed_in()
-
-
-def test_no_email_from_the_provider(app, upstream, upstream_client, browser, citizen):
-    """A provider asked for no e-mail, and nobody linked: no account can be found or made."""
-    declare(app, upstream.url, upstream_client, scope="openid profile")
-    page = failure(app, browser.sign_in_with("fc", citizen), 502, "email_missing")
-    assert "adresse électronique" in page
 
 
 def test_no_secret_nor_token_in_the_logs(app, browser, provider, citizen, upstream_client, caplog):

@@ -144,3 +144,66 @@ def test_forgotten_password_gives_a_password_to_an_account_without_one(
     assert signed.status_code == 302 and other.signed_in()
     link_id = links_of(app, account_by_email(app, CITIZEN_EMAIL).id)[0]["id"]
     assert f"/account/security/upstream/{link_id}/remove" in security_page(other).text
+
+
+def _associate(browser: Browser, provider: str, citizen):
+    """On the security page, "Associer <provider>", then the upstream's sign-in; returns our
+    callback's answer (not followed)."""
+    page = security_page(browser)
+    assert f"/account/security/upstream/add/{provider}" in page.text
+    sent = browser.post(
+        f"/account/security/upstream/add/{provider}", {"csrf_token": csrf_of(page.text)}
+    )
+    assert sent.status_code == 302, sent.text[:1000]
+    back = browser.at_upstream(sent, citizen)
+    return browser.follow(back)
+
+
+def test_a_signed_in_person_adds_the_provider_from_the_security_page(
+    app, smtp_sink, browser, provider, citizen
+):
+    """ "Associer FranceConnect" while signed in with a password (another address than the
+    provider's): the upstream identity is added to this account, audited and mailed, the
+    security page lists it, and the provider then signs this account in."""
+    account_id = make_account(app, "agent.martin@example.org")
+    browser.post_form("/login", {"identifier": "agent.martin@example.org", "password": PASSWORD})
+    done = _associate(browser, provider, citizen)
+    assert done.status_code == 302
+    assert urlsplit(done.headers["Location"]).path == "/account/security"
+    assert "Vous pouvez maintenant vous connecter avec FranceConnect" in browser.follow(done).text
+    assert len(links_of(app, account_id)) == 1
+    assert events(app, "federation.linked")[-1].details == {
+        "provider": provider,
+        "via": "security_page",
+    }
+    assert (
+        "FranceConnect" in wait_for_subject(smtp_sink, "agent.martin@example.org", "Sécurité").text
+    )
+    page = security_page(browser)
+    assert f"/account/security/upstream/add/{provider}" not in page.text  # added already
+    fresh = Browser(browser.ours)
+    for cookie in browser.http.cookies:  # the upstream still knows the person
+        if cookie.domain.startswith("localhost"):
+            fresh.http.cookies.set_cookie(cookie)
+    back = fresh.sign_in_with(provider, None)
+    assert urlsplit(back.headers["Location"]).path == "/" and fresh.signed_in()
+    assert account_by_email(app, "agent.martin@example.org").id == account_id
+
+
+def test_an_identity_linked_to_another_account_is_not_added(app, live_server, provider, citizen):
+    """The upstream identity already opens another account: "Associer" ends on a clear
+    page (409, audited), and nothing moves."""
+    first = Browser(live_server)
+    register_through(first, provider, citizen)
+    owner = account_by_email(app, CITIZEN_EMAIL)
+    other_id = make_account(app, "autre.agent@example.org")
+    other = Browser(live_server)
+    other.post_form("/login", {"identifier": "autre.agent@example.org", "password": PASSWORD})
+    refused = _associate(other, provider, citizen)
+    assert refused.status_code == 409
+    assert "déjà associée à un autre compte" in refused.text.replace("&#39;", "'")
+    assert events(app, "federation.failed")[-1].details == {
+        "provider": provider,
+        "reason": "already_linked",
+    }
+    assert links_of(app, other_id) == [] and len(links_of(app, owner.id)) == 1

@@ -23,8 +23,10 @@ from tests.federation.helpers import (
     register_through,
 )
 from tests.oidc.helpers import authorize_url, exchange, pkce
-from tests.support.accounts import account_by_email, events
+from tests.support.accounts import account_by_email, events, make_account
 from tests.support.forms import csrf_of
+from tests.support.mail import wait_for_mail
+from tests.support.registration import confirm_link, path_of
 
 RP_REDIRECT = "http://127.0.0.1:9/callback"
 
@@ -181,3 +183,42 @@ def test_registration_asks_the_nir_when_the_deployment_requires_it(app, browser,
     )
     assert done.status_code == 302, done.text[:2000]
     assert account_by_email(app, CITIZEN_EMAIL).nir == right
+
+
+def test_a_provider_without_an_address_registers_with_a_confirmed_one(
+    app, smtp_sink, live_server, upstream, upstream_client, browser, citizen
+):
+    """A provider that gives no e-mail (asked for `openid profile` only): the registration
+    page asks for an address, the usual confirmation mail follows, and once confirmed the
+    provider signs the person in."""
+    declare(app, upstream.url, upstream_client, scope="openid profile")
+    typed = "camille.martin@example.org"
+    page, sent = register_through(browser, "fc", citizen, email=typed)
+    assert 'name="email"' in page.text  # asked, since the provider gave none
+    assert sent.status_code == 200 and "Vérifiez votre boîte mail" in sent.text
+    account = account_by_email(app, typed)
+    assert not account.is_confirmed and links_of(app, account.id)
+    confirmed = browser.get(path_of(confirm_link(wait_for_mail(smtp_sink, typed))))
+    assert confirmed.status_code in (200, 302)
+    assert account_by_email(app, typed).is_confirmed
+    again = Browser(live_server)
+    for cookie in browser.http.cookies:  # the upstream still knows the person
+        if cookie.domain.startswith("localhost"):
+            again.http.cookies.set_cookie(cookie)
+    back = again.sign_in_with("fc", None)
+    assert back.status_code == 302 and urlsplit(back.headers["Location"]).path == "/"
+    assert again.signed_in()
+
+
+def test_a_typed_address_that_has_an_account_links_nothing(
+    app, smtp_sink, upstream, upstream_client, browser, citizen
+):
+    """The address typed (the provider gave none) belongs to an account: the page says the
+    same as for a new address, the owner gets the usual "account exists" mail, and no link
+    is made: an unverified address never links an account."""
+    owner = make_account(app, email="deja.inscrite@example.org")
+    declare(app, upstream.url, upstream_client, scope="openid profile")
+    _page, sent = register_through(browser, "fc", citizen, email="deja.inscrite@example.org")
+    assert sent.status_code == 200 and "Vérifiez votre boîte mail" in sent.text
+    assert wait_for_mail(smtp_sink, "deja.inscrite@example.org")
+    assert links_of(app, owner) == []
