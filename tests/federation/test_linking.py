@@ -202,6 +202,7 @@ def test_an_identity_linked_to_another_account_is_not_added(app, live_server, pr
     refused = _associate(other, provider, citizen)
     assert refused.status_code == 409
     assert "déjà associée à un autre compte" in refused.text.replace("&#39;", "'")
+    assert 'href="/account/security#connexions-externes"' in refused.text  # the way back
     assert events(app, "federation.failed")[-1].details == {
         "provider": provider,
         "reason": "already_linked",
