@@ -41,7 +41,6 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     from idp.accounts import views as accounts_views
     from idp.admin import views as admin_views
     from idp.captcha import views as captcha_views
-    from idp.federation import buttons as federation_buttons
     from idp.federation import views as federation_views
     from idp.launcher import views as launcher_views
     from idp.mail import views as mail_views
@@ -67,8 +66,6 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
         admin_views,
     ):
         area.init_app(app)
-    # The login page's "S’identifier avec …" buttons: a Jinja global of the federation.
-    federation_buttons.init_app(app)
     web.init_app(app)
     outage.init_app(app)
     maintenance.init_app(app)

@@ -7,7 +7,10 @@ Which language a page is in, strongest first:
 3. the browser's Accept-Language; French by default.
 Choosing with the switch forgets the service's `ui_locales`: the person's word comes last."""
 
+from typing import Any
+
 from flask import has_request_context, request, session
+from flask_babel import gettext
 
 LANGUAGES = ("fr", "en")
 # The switch's cookie: only "fr" or "en", read by the server (never by scripts).
@@ -48,3 +51,11 @@ def forget_ui_locales() -> None:
     """The person chose a language themselves: a service's `ui_locales` no longer applies."""
     if "ui_locales" in session:
         session.pop("ui_locales")
+
+
+def gettext_or_french(message: str, **variables: Any) -> str:
+    """`message` translated in a request; at the console (no request, no locale) the
+    French source with its variables filled in. For rules shared by pages and commands."""
+    if has_request_context():
+        return gettext(message, **variables)
+    return message % variables if variables else message

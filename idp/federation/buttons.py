@@ -1,17 +1,15 @@
 """The login and registration pages' "S’identifier avec …" buttons: a Jinja global,
 `federation_providers()`, read by templates/federation/_buttons.html. The accounts pages
 cannot import the federation (a lower layer): they call this global, which the federation
-registers (`init_app`)."""
+registers (idp/federation/views.py `init_app`)."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import Flask, current_app, g, url_for
+from flask import g, url_for
 
 from idp.federation import providers
-
-START_ENDPOINT = "federation.start"
 
 
 class ProviderButton(NamedTuple):
@@ -25,17 +23,10 @@ class ProviderButton(NamedTuple):
 
 
 def federation_providers() -> list[ProviderButton]:
-    """The enabled providers, by name, once per request; none while the sign-in route is
-    not there (the page then shows no button rather than one that leads nowhere)."""
-    if START_ENDPOINT not in current_app.view_functions:
-        return []
+    """The enabled providers, by name, read once per request."""
     if "federation_buttons" not in g:
         g.federation_buttons = [
-            ProviderButton(p.name, p.kind, p.label, url_for(START_ENDPOINT, name=p.name))
+            ProviderButton(p.name, p.kind, p.label, url_for("federation.start", name=p.name))
             for p in providers.enabled_providers()
         ]
     return g.federation_buttons
-
-
-def init_app(app: Flask) -> None:
-    app.add_template_global(federation_providers)

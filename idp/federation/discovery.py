@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
@@ -18,9 +17,9 @@ from joserfc.jwk import KeySet
 
 from idp.federation.errors import FederationError
 from idp.federation.models import UpstreamProvider
+from idp.federation.provider_rules import secure_url
 
 REFETCH_AFTER = 10.0
-LOCAL_HOSTS = ("localhost", "127.0.0.1")
 # Endpoints a sign-in cannot go without (OpenID Connect Discovery 1.0, 3).
 REQUIRED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
 ENDPOINTS = (*REQUIRED, "userinfo_endpoint", "end_session_endpoint")
@@ -55,19 +54,6 @@ def _store(key: tuple[str, str], value: Any) -> Any:
     with _lock:
         _cache[key] = (time.monotonic(), value)
     return value
-
-
-def secure_url(url: Any) -> bool:
-    """An https address (http only on this machine, for tests and development)."""
-    if not isinstance(url, str):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    if not parts.hostname or parts.username or parts.password:
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)
 
 
 def get_json(url: str, reason: str) -> dict[str, Any]:

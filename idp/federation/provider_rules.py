@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import has_request_context
-from flask_babel import gettext
-
+from idp.core.i18n import gettext_or_french as _
 from idp.federation.models import KINDS
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -54,13 +52,6 @@ KIND_DEFAULTS: dict[str, KindDefaults] = {
 }
 
 
-def _(message: str, **variables: Any) -> str:
-    """Translated message; plain French outside a request (the console)."""
-    if has_request_context():
-        return gettext(message, **variables)
-    return message % variables if variables else message
-
-
 class ProviderError(ValueError):
     """A provider setting is not acceptable; `str(error)` says what to fix, `field` names
     the argument (for the admin form)."""
@@ -68,6 +59,20 @@ class ProviderError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+def secure_url(url: Any) -> bool:
+    """An https address without credentials (http only on this machine, for tests and
+    development): a provider's issuer, and every endpoint its discovery names."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if not parts.hostname or parts.username or parts.password:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)
 
 
 def checked_name(name: str | None) -> str:
@@ -89,21 +94,10 @@ def checked_issuer(issuer: str | None) -> str:
         "L’émetteur (issuer) doit être une adresse https:// sans paramètre ni fragment "
         "(http:// seulement sur localhost ou 127.0.0.1)."
     )
-    try:
-        parts = urlsplit(issuer)
-        host = parts.hostname
-    except ValueError:
-        raise ProviderError(message, "issuer") from None
-    local = host in LOCAL_HOSTS
-    if (
-        not host
-        or parts.scheme not in ("https", "http")
-        or (parts.scheme == "http" and not local)
-        or parts.query
-        or parts.fragment
-        or parts.username
-        or any(c.isspace() for c in issuer)
-    ):
+    if not secure_url(issuer):
+        raise ProviderError(message, "issuer")
+    parts = urlsplit(issuer)
+    if parts.query or parts.fragment or any(c.isspace() for c in issuer):
         raise ProviderError(message, "issuer")
     if len(issuer) > MAX_ISSUER:
         raise ProviderError(_("L’émetteur ne doit pas dépasser 500 caractères."), "issuer")

@@ -16,6 +16,7 @@ from flask import current_app
 from idp import audit
 from idp.core.clock import utcnow
 from idp.core.extensions import db
+from idp.core.i18n import gettext_or_french as _
 from idp.core.sealing import seal, unseal
 from idp.federation.models import UpstreamLink, UpstreamProvider
 from idp.federation.provider_rules import (
@@ -24,7 +25,6 @@ from idp.federation.provider_rules import (
     MAX_LABEL,
     KindDefaults,
     ProviderError,
-    _,
     checked_acr,
     checked_issuer,
     checked_kind,

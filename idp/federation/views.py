@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, flash, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from idp.accounts.redirects import safe_next
 from idp.accounts.services import find_by_email
 from idp.core.extensions import limiter
-from idp.federation import flow, linking, providers, signin, upstream_logout
+from idp.federation import buttons, flow, linking, providers, signin, upstream_logout
 from idp.federation import views_link as _views_link  # noqa: F401  (its routes)
 from idp.federation import views_register as _views_register  # noqa: F401  (its routes)
 from idp.federation.blueprint import bp, enabled_provider, error_page, rate_limit, too_many
@@ -126,11 +126,19 @@ def add_link(name: str) -> Response:
         return error_page(error, provider or name[:64])
 
 
+def _own_links() -> list[UpstreamLink]:
+    """The signed-in person's links, read once per request (the security page shows them,
+    then the providers not among them)."""
+    if "federation_own_links" not in g:
+        g.federation_own_links = linking.links_of(current_user._get_current_object())
+    return g.federation_own_links
+
+
 def upstream_addable() -> list[dict[str, str]]:
     """The enabled providers the signed-in person has no link with ("Associer")."""
     if not current_user.is_authenticated:
         return []
-    linked = {row.provider_id for row in linking.links_of(current_user._get_current_object())}
+    linked = {row.provider_id for row in _own_links()}
     return [
         {"name": p.name, "label": p.label}
         for p in providers.enabled_providers()
@@ -152,7 +160,7 @@ def upstream_links() -> list[dict[str, Any]]:
             "last_used": row.last_used_at,
             "removable": bool(linking.ways_in(account, without=row)),
         }
-        for row in linking.links_of(account)
+        for row in _own_links()
     ]
 
 
@@ -162,3 +170,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(upstream_links)
     app.add_template_global(upstream_addable)
+    app.add_template_global(buttons.federation_providers)  # the login page's buttons

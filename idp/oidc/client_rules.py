@@ -9,10 +9,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import has_request_context
-from flask_babel import gettext
-
 from idp.core.digest import matches_digest
+from idp.core.i18n import gettext_or_french as _
 from idp.oidc.bounds import MAX_LENGTH
 from idp.oidc.capabilities import ACR_VALUES, KNOWN_SCOPES
 
@@ -24,13 +22,6 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 MAX_NAME_LENGTH = 100
 MAX_URI_LENGTH = MAX_LENGTH["redirect_uri"]
 METADATA_LENGTHS = {"client_uri": 500, "logo_uri": 500, "software_id": 100, "software_version": 50}
-
-
-def _(message: str, **variables: Any) -> str:
-    """Translated message; plain French outside a request (CLI), where no locale exists."""
-    if has_request_context():
-        return gettext(message, **variables)
-    return message % variables if variables else message
 
 
 class ClientError(ValueError):
