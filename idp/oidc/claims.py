@@ -42,11 +42,8 @@ SCOPE_DESCRIPTIONS = {
     "belonging_population": _l("Votre statut (agent, prestataire, stagiaire…)"),
 }
 GENDERS = {"mme": "female", "m": "male"}
-# The claims read from the person's organisation (one query), and the scopes releasing them.
+# The claims read from the person's organisation (one query).
 ORGANIZATION_ROW_CLAIMS = frozenset(("siret", "siren", "organizational_unit"))
-ORGANIZATION_SCOPES = frozenset(
-    scope for scope, names in SCOPE_CLAIMS.items() if not ORGANIZATION_ROW_CLAIMS.isdisjoint(names)
-)
 # What the consent page says of a claim asked one by one (the claims request parameter)
 # beyond the scopes asked; a claim without its own words is described by its scope's.
 CLAIM_DESCRIPTIONS = {
@@ -95,23 +92,11 @@ def _timestamp(value: datetime | None) -> int | None:
     )
 
 
-def _reads_organization(client: Client | None, wanted: Iterable[str] | None) -> bool:
-    """Whether the organisation's claims are worth their query: some are `wanted`, or,
-    when the caller does not say, the client may be given one (its allowed scopes)."""
-    if wanted is not None:
-        return not ORGANIZATION_ROW_CLAIMS.isdisjoint(wanted)
-    if client is None:
-        return True
-    return not ORGANIZATION_SCOPES.isdisjoint(scope_to_list(client.scope) or [])
-
-
-def all_claims(
-    account: Account, client: Client | None, wanted: Iterable[str] | None = None
-) -> dict:
+def all_claims(account: Account, client: Client | None, wanted: Iterable[str]) -> dict:
     """Every claim Compte could release about the account (filtered by scope later).
-    `wanted`: the names the caller may release, when it knows them; the organisation's
-    claims (a query: userinfo is answered per request, on the lean path too) are looked up
-    only when one of them is wanted or, without `wanted`, when the client may have them."""
+    `wanted`: the names the caller may release; the organisation's claims (a query:
+    userinfo is answered per request, on the lean path too) are looked up only when one of
+    them is wanted."""
     claims: dict = {
         "sub": subject_for(account, client),
         "name": account.display_name,
@@ -136,7 +121,7 @@ def all_claims(
     claims["uid"] = claims["sub"]
     if account.birth_name:
         claims["birth_family_name"] = account.birth_name
-    if _reads_organization(client, wanted):  # the lazy lookup: only when it may be released
+    if not ORGANIZATION_ROW_CLAIMS.isdisjoint(wanted):  # the lazy lookup
         claims.update(organizations.claims_of(account))
     return {key: value for key, value in claims.items() if value is not None}
 
